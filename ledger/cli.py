@@ -1,0 +1,174 @@
+"""The `certledger` console command: a thin layer over the services."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ledger.errors import LedgerError
+from ledger.settings import Settings, get_settings
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="certledger: e-licence ledger",
+)
+chain_app = typer.Typer(no_args_is_help=True, help="Contracts, deployment and the chain node.")
+config_app = typer.Typer(no_args_is_help=True, help="Effective settings.")
+app.add_typer(chain_app, name="chain")
+app.add_typer(config_app, name="config")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+out = Console()
+err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Domain errors become one readable line on stderr and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except LedgerError as exc:
+            err.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@contextmanager
+def chain_client(settings: Settings) -> Iterator[Any]:
+    from ledger.chain.client import ChainClient
+
+    client = ChainClient.from_settings(settings)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@config_app.command("show")
+@handles_errors
+def config_show(as_json: JsonOpt = False) -> None:
+    """Print the effective settings, secrets masked."""
+    shown = get_settings().masked()
+    if as_json:
+        emit_json(shown)
+        return
+    table = Table("setting", "value", title="certledger settings")
+    for key, value in shown.items():
+        table.add_row(key, "-" if value is None else str(value))
+    out.print(table)
+
+
+@chain_app.command("build")
+@handles_errors
+def chain_build() -> None:
+    """Recompile contracts/src into contracts/artifacts (development only)."""
+    from ledger.chain.compile import write_artifacts
+
+    for path in write_artifacts():
+        out.print(f"wrote {path}")
+
+
+@chain_app.command("deploy")
+@handles_errors
+def chain_deploy(
+    force: Annotated[bool, typer.Option("--force", help="Deploy anew even if a deployment is intact.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deploy the contracts and write the address book into the data directory."""
+    from ledger.chain.deploy import deploy, open_deployment
+    from ledger.errors import DeploymentError
+
+    settings = get_settings()
+    with chain_client(settings) as client:
+        deployment, fresh = None, True
+        if not force:
+            try:
+                deployment, fresh = open_deployment(client, settings.data_dir).deployment, False
+            except DeploymentError:
+                pass
+        if deployment is None:
+            deployment = deploy(client, settings.signer(client.chain_id), settings.data_dir)
+        if as_json:
+            emit_json({"deployed": fresh, **deployment.to_json()})
+        else:
+            out.print("deployed" if fresh else "already deployed (intact; --force deploys anew)")
+            print_deployment(deployment.to_json())
+
+
+@chain_app.command("status")
+@handles_errors
+def chain_status(as_json: JsonOpt = False) -> None:
+    """Check the recorded deployment against the chain; exit 1 when it is not intact."""
+    from ledger.chain.deploy import open_deployment
+
+    settings = get_settings()
+    with chain_client(settings) as client:
+        contracts = open_deployment(client, settings.data_dir)
+        head = client.w3.eth.block_number
+        if as_json:
+            emit_json({"ok": True, "block": head, **contracts.deployment.to_json()})
+        else:
+            out.print(f"[green]deployment intact[/] on {client.description}, head block {head}")
+            print_deployment(contracts.deployment.to_json())
+
+
+@app.command("demo")
+@handles_errors
+def demo(as_json: JsonOpt = False) -> None:
+    """Deploy if needed, anchor a sample batch, revoke one licence, verify all of them."""
+    from ledger.demo import run_demo
+
+    settings = get_settings()
+    with chain_client(settings) as client:
+        result = run_demo(client, settings)
+    if as_json:
+        emit_json(result)
+    else:
+        print_deployment(result["address_book"])
+        batch = result["batch"]
+        out.print(
+            f"anchored batch {batch['root']} of {batch['size']} licences in block {batch['block']} "
+            f"({batch['gas_used']} gas); revoked index {result['revoked']['index']} "
+            f"(reason {result['revoked']['reason']}) in block {result['revoked']['block']}"
+        )
+        table = Table("#", "leaf hash", "integrity", "anchor", "status", "result", title="verification")
+        for c in result["checks"]:
+            table.add_row(
+                str(c["index"]), c["leaf_hash"][:18] + "…", _ok(c["integrity"]), _ok(c["anchor"]),
+                c["status"], "[green]VALID[/]" if c["valid"] else "[red]INVALID[/]",
+            )
+        out.print(table)
+    expected_invalid = {result["revoked"]["index"]}
+    if {c["index"] for c in result["checks"] if not c["valid"]} != expected_invalid:
+        raise typer.Exit(1)
+
+
+def print_deployment(book: dict[str, Any]) -> None:
+    table = Table("contract", "address", "block", "code hash", title=f"address book, chain {book['chain_id']}")
+    for name, c in book["contracts"].items():
+        table.add_row(name, c["address"], str(c["block"]), c["code_hash"][:18] + "…")
+    out.print(table)
+
+
+def _ok(flag: bool) -> str:
+    return "[green]VALID[/]" if flag else "[red]INVALID[/]"
+
+
+def main() -> None:
+    app()
