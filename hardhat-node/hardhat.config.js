@@ -35,6 +35,10 @@ module.exports = {
       // across Hardhat upgrades). On an idle automining chain the base fee
       // then only changes as blocks are actually filled.
       initialBaseFeePerGas: 1_000_000_000,
+      // Behave like a production node (Besu): a reverting transaction is mined with
+      // status 0 instead of failing eth_sendRawTransaction; calls still report reverts.
+      throwOnTransactionFailures: false,
+      throwOnCallFailures: true,
       // Deterministic block timestamps are not forced here; tests that need
       // them should use evm_setNextBlockTimestamp.
     },

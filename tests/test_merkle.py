@@ -69,9 +69,7 @@ def test_inclusion_vector(path: Path) -> None:
 def test_consistency_vector(path: Path) -> None:
     def verify(c: dict[str, Any]) -> None:
         proof = [_b64(p) for p in c["proof"] or []]
-        merkle.verify_consistency(
-            c["size1"], c["size2"], _b64(c["root1"]), _b64(c["root2"]), proof
-        )
+        merkle.verify_consistency(c["size1"], c["size2"], _b64(c["root1"]), _b64(c["root2"]), proof)
 
     _check_vector(path, verify)
 
@@ -196,6 +194,40 @@ def test_ct_consistency_proofs(size1: int, size2: int, path: list[str]) -> None:
         bytes.fromhex(CT_ROOTS[size2 - 1]),
         [bytes.fromhex(p) for p in path],
     )
+
+
+def test_docs_worked_examples() -> None:
+    # The values printed in docs/merkle.md §7 (computed with this module, cross-checked against
+    # the naive reference below); keep the two in sync.
+    lh = CT_LEAF_HASHES
+    assert lh[2].hex() == "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7"
+    assert [p.hex() for p in merkle.inclusion_proof(lh, 2)] == [
+        "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ]
+    assert [p.hex() for p in merkle.consistency_proof(lh, 3)] == [
+        "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
+        "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ]
+    five = [merkle.leaf_hash(f"leaf-{i}".encode()) for i in range(5)]
+    assert five[4].hex() == "ea9fc1a1b6e191b460d0d6306e3e870c173f39330f13cda1b70cfc72bdc398ba"
+    root5 = "00d21829a5503145348abcf712513eacf2a274211ad83e970202bb5b6d80b286"
+    assert merkle.root(five).hex() == root5
+    assert merkle.subtree_root(five, 2, 4).hex() == (
+        "bd45ff28796704d88bdac51b1df553fda59837b616d6d1cb2114dbc3b087ff69"
+    )
+    doc_json = {
+        "index": 4,
+        "size": 5,
+        "leaf_hash": "ea9fc1a1b6e191b460d0d6306e3e870c173f39330f13cda1b70cfc72bdc398ba",
+        "path": ["bdd1c5ff55b19cb6b0e7c761bf9a6ccaa27fbbfc07b74f1fabb6e911a0bd2ab3"],
+    }
+    proof = merkle.InclusionProof.from_json(doc_json)
+    assert proof == merkle.InclusionProof(4, 5, five[4], tuple(merkle.inclusion_proof(five, 4)))
+    proof.verify(bytes.fromhex(root5))
 
 
 def test_ranges_examples() -> None:

@@ -6,6 +6,7 @@ network; only the provider differs.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -17,9 +18,7 @@ from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractEvent
 from web3.exceptions import (
-    ContractCustomError,
     ContractLogicError,
-    ContractPanicError,
     TimeExhausted,
     Web3Exception,
     Web3RPCError,
@@ -33,7 +32,11 @@ from ledger.chain.nonce import NonceManager
 from ledger.errors import ChainError, ContractRevert
 from ledger.settings import Settings
 
-GAS_MARGIN = 1.2  # over eth_estimateGas, for state that changes between estimate and mining
+# Headroom over eth_estimateGas. Some nodes (Hardhat) estimate at the latest block's number,
+# while the transaction runs in the next block: a history checkpoint keyed by block number is
+# then updated in place in the estimate but written to a fresh slot (~20k gas) when mined.
+GAS_MARGIN = 1.2
+GAS_HEADROOM = 25_000
 FEE_CACHE_SECONDS = 2.0
 PRIORITY_FEE_WEI = 10**9
 
@@ -190,7 +193,7 @@ class ChainClient:
             estimate = self.w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
         except Exception as exc:
             raise self._translate(exc) from None
-        return int(estimate * GAS_MARGIN)
+        return int(estimate * GAS_MARGIN) + GAS_HEADROOM
 
     def fee_fields(self) -> dict[str, int]:
         """EIP-1559 fees from the latest base fee; legacy gas price where the network has none
@@ -272,17 +275,26 @@ class ChainClient:
     def _translate(self, exc: Exception) -> ChainError:
         if isinstance(exc, ChainError):
             return exc
-        if isinstance(exc, ContractCustomError | ContractPanicError):
-            return decode_revert(exc.data if isinstance(exc.data, str) else None)
-        if isinstance(exc, ContractLogicError):
-            data = exc.data if isinstance(exc.data, str) else None
-            decoded = decode_revert(data)
+        if isinstance(exc, ContractLogicError):  # custom errors and panics included
+            decoded = decode_revert(_revert_data(exc))
             return decoded if decoded.name else ContractRevert("", raw=exc.message or str(exc))
         if isinstance(exc, requests.RequestException | OSError):
             return ChainError(f"cannot reach the chain node at {self.description}: {exc}")
         if isinstance(exc, Web3RPCError):
             return ChainError(f"{self.description} refused: {exc.message or exc}")
         return ChainError(f"{type(exc).__name__}: {exc}")
+
+
+def _revert_data(exc: ContractLogicError) -> str | None:
+    """Revert data wherever the node put it: a hex string, nested under "data" (Hardhat), or
+    only inside the message text."""
+    data = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        return data
+    found = re.search(r"return data: (0x[0-9a-fA-F]+)", str(exc))
+    return found.group(1) if found else None
 
 
 def _is_range_refusal(exc: Exception) -> bool:

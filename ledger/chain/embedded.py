@@ -24,6 +24,7 @@ from eth.db.atomic import AtomicDB
 from eth.db.backends.base import BaseDB
 from eth.vm.forks import CancunVM
 from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.exceptions import TransactionFailed
 from eth_tester.backends.pyevm.main import get_default_genesis_params
 from eth_utils import to_wei
 from web3 import EthereumTesterProvider
@@ -153,6 +154,25 @@ class PersistentBackend(PyEVMBackend):
         raise NotImplementedError("the embedded chain is persistent; delete its directory to reset")
 
 
+class _Reverted(Exception):
+    def __init__(self, data: bytes) -> None:
+        super().__init__("execution reverted")
+        self.data = data
+
+
+def _reverts_with_data(endpoint: Any) -> Any:
+    def wrapped(tester: Any, params: Any) -> Any:
+        try:
+            return endpoint(tester, params)
+        except TransactionFailed as exc:
+            raw = exc.args[0] if exc.args else b""
+            if isinstance(raw, Exception) and raw.args:  # eth-tester sometimes nests them
+                raw = raw.args[0]
+            raise _Reverted(raw if isinstance(raw, bytes) else b"") from None
+
+    return wrapped
+
+
 class EmbeddedProvider(EthereumTesterProvider):
     """A web3 provider over the persistent chain; requests are serialised (py-evm is not
     thread-safe) and the chain is closed and unlocked by `close()`."""
@@ -171,11 +191,20 @@ class EmbeddedProvider(EthereumTesterProvider):
         # web3's tester endpoints answer eth_chainId with a constant; answer ours instead.
         endpoints = {namespace: dict(methods) for namespace, methods in API_ENDPOINTS.items()}
         endpoints["eth"]["chainId"] = static_return(chain_id)
+        # Reverts leave as JSON-RPC errors carrying the revert data, as real nodes send them
+        # (web3 would otherwise flatten them into a string), so one decoding path serves all.
+        for name in ("call", "estimateGas"):
+            endpoints["eth"][name] = _reverts_with_data(endpoints["eth"][name])
         super().__init__(EthereumTester(backend=backend), api_endpoints=endpoints)
 
     def make_request(self, method: Any, params: Any) -> Any:
         with self._mutex:
-            return super().make_request(method, params)
+            try:
+                return super().make_request(method, params)
+            except _Reverted as revert:
+                data = "0x" + revert.data.hex()
+                error = {"code": 3, "message": "execution reverted", "data": data}
+                return {"jsonrpc": "2.0", "id": 0, "error": error}
 
     def close(self) -> None:
         with self._mutex:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eth_abi import decode
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from ledger.chain.artifacts import all_abis
 from ledger.errors import ContractRevert
@@ -51,5 +51,9 @@ def decode_revert(data: str | bytes | None) -> ContractRevert:
     args: dict[str, object] = {}
     for spec, value in zip(inputs, values, strict=True):
         enum = ENUMS.get(spec.get("internalType", "").removeprefix("enum "))
-        args[spec["name"]] = enum[value] if enum and value < len(enum) else value
+        if enum and value < len(enum):
+            value = enum[value]
+        elif spec["type"] == "address":
+            value = to_checksum_address(value)
+        args[spec["name"]] = value
     return ContractRevert(name, args, raw="0x" + raw.hex())
