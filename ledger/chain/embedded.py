@@ -9,6 +9,7 @@ the owner.
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import json
 import os
@@ -168,6 +169,8 @@ def _reverts_with_data(endpoint: Any) -> Any:
             raw = exc.args[0] if exc.args else b""
             if isinstance(raw, Exception) and raw.args:  # eth-tester sometimes nests them
                 raw = raw.args[0]
+            if isinstance(raw, str) and raw[:2] in ("b'", 'b"'):  # eth_call stringifies them
+                raw = ast.literal_eval(raw)
             raise _Reverted(raw if isinstance(raw, bytes) else b"") from None
 
     return wrapped
