@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -16,7 +16,9 @@ from ledger.errors import LedgerError
 from ledger.settings import Settings, get_settings
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
     help="certledger: e-licence ledger",
 )
 chain_app = typer.Typer(no_args_is_help=True, help="Contracts, deployment and the chain node.")
@@ -39,7 +41,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except LedgerError as exc:
-            err.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False)
+            err.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -87,7 +89,9 @@ def chain_build() -> None:
 @chain_app.command("deploy")
 @handles_errors
 def chain_deploy(
-    force: Annotated[bool, typer.Option("--force", help="Deploy anew even if a deployment is intact.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Deploy anew even if a deployment is intact.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy the contracts and write the address book into the data directory."""
@@ -98,10 +102,8 @@ def chain_deploy(
     with chain_client(settings) as client:
         deployment, fresh = None, True
         if not force:
-            try:
+            with suppress(DeploymentError):
                 deployment, fresh = open_deployment(client, settings.data_dir).deployment, False
-            except DeploymentError:
-                pass
         if deployment is None:
             deployment = deploy(client, settings.signer(client.chain_id), settings.data_dir)
         if as_json:
@@ -142,28 +144,37 @@ def demo(as_json: JsonOpt = False) -> None:
     else:
         print_deployment(result["address_book"])
         batch = result["batch"]
+        revoked = result["revoked"]
         out.print(
-            f"anchored batch {batch['root']} of {batch['size']} licences in block {batch['block']} "
-            f"({batch['gas_used']} gas); revoked index {result['revoked']['index']} "
-            f"(reason {result['revoked']['reason']}) in block {result['revoked']['block']}"
+            f"anchored batch {batch['root']}\n  {batch['size']} licences, block {batch['block']}, "
+            f"{batch['gas_used']} gas; revoked #{revoked['index']} (reason {revoked['reason']}) "
+            f"in block {revoked['block']}",
+            soft_wrap=True,
         )
         table = Table("#", "leaf hash", "integrity", "anchor", "status", "result", title="verification")
         for c in result["checks"]:
             table.add_row(
-                str(c["index"]), c["leaf_hash"][:18] + "…", _ok(c["integrity"]), _ok(c["anchor"]),
-                c["status"], "[green]VALID[/]" if c["valid"] else "[red]INVALID[/]",
+                str(c["index"]),
+                c["leaf_hash"][:18] + "…",
+                _ok(c["integrity"]),
+                _ok(c["anchor"]),
+                c["status"],
+                "[green]VALID[/]" if c["valid"] else "[red]INVALID[/]",
             )
         out.print(table)
+        valid = sum(c["valid"] for c in result["checks"])
+        out.print(f"{valid} of {len(result['checks'])} licences valid; #{revoked['index']} revoked, as intended")
     expected_invalid = {result["revoked"]["index"]}
     if {c["index"] for c in result["checks"] if not c["valid"]} != expected_invalid:
         raise typer.Exit(1)
 
 
 def print_deployment(book: dict[str, Any]) -> None:
-    table = Table("contract", "address", "block", "code hash", title=f"address book, chain {book['chain_id']}")
+    out.print(
+        f"[bold]address book[/] (chain {book['chain_id']}, deployed {book['deployed_at']} by {book['deployer']})"
+    )
     for name, c in book["contracts"].items():
-        table.add_row(name, c["address"], str(c["block"]), c["code_hash"][:18] + "…")
-    out.print(table)
+        out.print(f"  {name:<16} {c['address']}  block {c['block']}  code {c['code_hash']}", soft_wrap=True)
 
 
 def _ok(flag: bool) -> str:

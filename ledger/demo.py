@@ -10,8 +10,8 @@ from typing import Any
 
 from ledger import merkle
 from ledger.chain.client import ChainClient
-from ledger.chain.contracts import AnchoredLeaf, Contracts, IssuerState, LeafStatus, code_hash
-from ledger.chain.deploy import deploy, open_deployment
+from ledger.chain.contracts import AnchoredLeaf, IssuerState, LeafStatus, code_hash
+from ledger.chain.deploy import Contracts, deploy, open_deployment
 from ledger.chain.keys import DEV_CHAIN_IDS, dev_account
 from ledger.errors import ConfigError, DeploymentError, LedgerError
 from ledger.settings import Settings
@@ -45,7 +45,9 @@ def ensure_deployed(client: ChainClient, settings: Settings) -> tuple[Contracts,
 
 def run_demo(client: ChainClient, settings: Settings, batch_size: int = 8) -> dict[str, Any]:
     if client.chain_id not in DEV_CHAIN_IDS:
-        raise ConfigError(f"the demo uses development keys and runs only on dev chains {sorted(DEV_CHAIN_IDS)}")
+        raise ConfigError(
+            f"the demo uses development keys and runs only on dev chains {sorted(DEV_CHAIN_IDS)}"
+        )
     contracts, deployed_now = ensure_deployed(client, settings)
     registry = contracts.registry
     admin, issuer = settings.signer(client.chain_id), dev_account(1)
@@ -59,7 +61,9 @@ def run_demo(client: ChainClient, settings: Settings, batch_size: int = 8) -> di
     root = merkle.root(leaves)
     anchored = registry.anchor_batch(issuer, type_hash, root, len(leaves))
     proofs = [
-        AnchoredLeaf(root, merkle.InclusionProof(i, len(leaves), leaf, tuple(merkle.inclusion_proof(leaves, i))))
+        AnchoredLeaf(
+            root, merkle.InclusionProof(i, len(leaves), leaf, tuple(merkle.inclusion_proof(leaves, i)))
+        )
         for i, leaf in enumerate(leaves)
     ]
     revoked_index = batch_size // 2

@@ -195,16 +195,12 @@ def _check_hash(name: str, value: object) -> bytes:
 
 def _check_proof(proof: Sequence[bytes], expected_len: int, what: str) -> None:
     if len(proof) != expected_len:
-        raise ProofError(
-            f"{what} has {len(proof)} hashes, expected {expected_len} for these tree sizes"
-        )
+        raise ProofError(f"{what} has {len(proof)} hashes, expected {expected_len} for these tree sizes")
     for i, p in enumerate(proof):
         _check_hash(f"{what}[{i}]", p)
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]) -> bytes:
     """Root implied by an inclusion proof (RFC 9162 §2.1.3.2); raises ProofError if malformed."""
     _check_hash("leaf hash", leaf_hash)
     _check_proof(proof, len(inclusion_ranges(index, size)), "inclusion proof")
@@ -226,9 +222,7 @@ def root_from_inclusion_proof(
     return r
 
 
-def verify_inclusion(
-    index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
-) -> None:
+def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes) -> None:
     """Check that `leaf_hash` is leaf `index` of the tree of `size` with `root`; raise if not."""
     _check_hash("root", root)
     calculated = root_from_inclusion_proof(index, size, leaf_hash, proof)
@@ -236,9 +230,7 @@ def verify_inclusion(
         raise RootMismatchError(root, calculated)
 
 
-def verify_consistency(
-    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
-) -> None:
+def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]) -> None:
     """Check that the tree (size2, root2) extends the tree (size1, root1) (RFC 9162 §2.1.4.2).
 
     Equal sizes need an empty proof and equal roots (the empty tree's root for size 0). A check

@@ -29,7 +29,9 @@ DEFAULT_CONFIG_FILE = Path("certledger.toml")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CERTLEDGER_", extra="forbid", frozen=True)
 
-    data_dir: Path = Field(Path(".certledger"), description="where embedded chain, store, database and deployments live")
+    data_dir: Path = Field(
+        Path(".certledger"), description="where embedded chain, store, database and deployments live"
+    )
     chain_url: str | None = Field(None, description="JSON-RPC URL of a node; unset = the embedded chain")
     embedded_chain_id: int = Field(1337, description="chain id of the embedded chain")
     chain_poa: Literal["auto", "on", "off"] = Field(

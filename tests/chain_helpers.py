@@ -25,7 +25,9 @@ def random_leaves(n: int) -> list[bytes]:
 
 
 def anchored(leaves: list[bytes], index: int) -> AnchoredLeaf:
-    proof = merkle.InclusionProof(index, len(leaves), leaves[index], tuple(merkle.inclusion_proof(leaves, index)))
+    proof = merkle.InclusionProof(
+        index, len(leaves), leaves[index], tuple(merkle.inclusion_proof(leaves, index))
+    )
     return AnchoredLeaf(merkle.root(leaves), proof)
 
 

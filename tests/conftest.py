@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from ledger.chain.client import ChainClient
-from ledger.chain.deploy import Contracts
-from ledger.chain.deploy import deploy, open_deployment  # noqa: I001
+from ledger.chain.deploy import Contracts, deploy, open_deployment  # noqa: I001
 from ledger.chain.keys import dev_account
 from ledger.settings import Settings, load_settings
 

@@ -31,7 +31,9 @@ def test_rfc6962_inclusion_vectors_on_chain(contracts):
         case = json.loads(path.read_text())
         root, leaf = base64.b64decode(case["root"] or ""), base64.b64decode(case["leafHash"] or "")
         proof = [base64.b64decode(p) for p in case["proof"] or []]
-        fits_abi = all(len(h) == 32 for h in [root, leaf, *proof]) and case["leafIdx"] >= 0 and case["treeSize"] >= 0
+        fits_abi = (
+            all(len(h) == 32 for h in [root, leaf, *proof]) and case["leafIdx"] >= 0 and case["treeSize"] >= 0
+        )
         if not fits_abi:
             assert case["wantErr"], f"{path.name}: a happy path must fit bytes32/uint256"
             continue  # a bytes32/uint256 ABI refuses it before the contract sees it
@@ -68,7 +70,10 @@ def test_embedded_chain_reset_on_disk_is_detected(tmp_path):
     with ChainClient.from_settings(settings) as client:
         deploy(client, ADMIN, settings.data_dir)
     shutil.rmtree(settings.chain_dir)  # someone wiped the chain, kept the address book
-    with ChainClient.from_settings(settings) as client, pytest.raises(DeploymentError, match="no contract code"):
+    with (
+        ChainClient.from_settings(settings) as client,
+        pytest.raises(DeploymentError, match="no contract code"),
+    ):
         open_deployment(client, settings.data_dir)
 
 
@@ -155,7 +160,9 @@ def test_log_anchor_sizes_only_grow_and_history_is_readable(contracts):
     log = code_hash("archive")
     log_anchor.register_log(ADMIN, log, OPERATOR.address)
     assert log_anchor.latest(log) is None
-    anchored = [log_anchor.anchor_checkpoint(OPERATOR, log, n, merkle.leaf_hash(bytes([n]))) for n in (1, 5, 9)]
+    anchored = [
+        log_anchor.anchor_checkpoint(OPERATOR, log, n, merkle.leaf_hash(bytes([n]))) for n in (1, 5, 9)
+    ]
     history = log_anchor.history(log)
     assert [(c.size, c.root_hash, c.block_number) for c in history] == [
         (n, merkle.leaf_hash(bytes([n])), r["blockNumber"]) for n, r in zip((1, 5, 9), anchored, strict=True)

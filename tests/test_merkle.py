@@ -58,9 +58,7 @@ def _check_vector(path: Path, verify: Any) -> None:
 def test_inclusion_vector(path: Path) -> None:
     def verify(c: dict[str, Any]) -> None:
         proof = [_b64(p) for p in c["proof"] or []]
-        merkle.verify_inclusion(
-            c["leafIdx"], c["treeSize"], _b64(c["leafHash"]), proof, _b64(c["root"])
-        )
+        merkle.verify_inclusion(c["leafIdx"], c["treeSize"], _b64(c["leafHash"]), proof, _b64(c["root"]))
 
     _check_vector(path, verify)
 

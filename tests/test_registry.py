@@ -28,7 +28,12 @@ def test_batch_anchor_records_issuer_type_size_and_block(contracts):
     leaves = random_leaves(5)
     block = anchor(contracts, leaves)
     batch = contracts.registry.batch(merkle.root(leaves))
-    assert (batch.issuer, batch.type_hash, batch.size, batch.block_number) == (ISSUER.address, TYPE_A, 5, block)
+    assert (batch.issuer, batch.type_hash, batch.size, batch.block_number) == (
+        ISSUER.address,
+        TYPE_A,
+        5,
+        block,
+    )
     assert contracts.registry.batch(b"\x01" * 32) is None
 
 
@@ -70,7 +75,7 @@ def test_every_leaf_of_any_batch_verifies_on_chain(contracts, size, picks):
         assert size == 1 or not on_chain(registry, (root, (index + 1) % size, leaves[index], path))
         assert not on_chain(registry, (root, index, merkle.leaf_hash(b"forged"), path))
         for k in range(len(path)):
-            damaged = path[:k] + [bytes([path[k][0] ^ 1]) + path[k][1:]] + path[k + 1:]
+            damaged = path[:k] + [bytes([path[k][0] ^ 1]) + path[k][1:]] + path[k + 1 :]
             assert not on_chain(registry, (root, index, leaves[index], damaged))
         assert not on_chain(registry, (root, index, leaves[index], path + [root]))
 
@@ -88,7 +93,10 @@ def test_revoke_one_leaf_inside_a_batch(contracts):
         record = contracts.registry.status(leaf)
         if i == 4:
             assert (record.status, record.reason, record.block_number) == (
-                LeafStatus.REVOKED, 7, receipt["blockNumber"])
+                LeafStatus.REVOKED,
+                7,
+                receipt["blockNumber"],
+            )
         else:
             assert (record.status, record.block_number) == (LeafStatus.ACTIVE, 0)
     with pytest.raises(ContractRevert) as caught:
@@ -128,10 +136,16 @@ def test_status_at_an_earlier_block(contracts):
     assert registry.status(h, at_block=reinstated_at).status is LeafStatus.ACTIVE
     at_revocation = registry.status(h, at_block=revoked_at)
     assert (at_revocation.status, at_revocation.reason, at_revocation.block_number) == (
-        LeafStatus.REVOKED, 7, revoked_at)
+        LeafStatus.REVOKED,
+        7,
+        revoked_at,
+    )
     assert registry.status(h) == at_revocation
     assert [r.status for r in registry.status_history(h)] == [
-        LeafStatus.SUSPENDED, LeafStatus.ACTIVE, LeafStatus.REVOKED]
+        LeafStatus.SUSPENDED,
+        LeafStatus.ACTIVE,
+        LeafStatus.REVOKED,
+    ]
 
 
 def test_supersede_chain(contracts):

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from chain_helpers import ADMIN, AUTHORITY, ISSUER, OPERATOR, OTHER_ISSUER, STRANGER, TYPE_A, anchored, random_leaves
+from chain_helpers import (
+    ADMIN,
+    AUTHORITY,
+    ISSUER,
+    OPERATOR,
+    OTHER_ISSUER,
+    STRANGER,
+    TYPE_A,
+    anchored,
+    random_leaves,
+)
 
 from ledger import merkle
 from ledger.chain.contracts import REGISTRAR_ROLE, code_hash
@@ -16,7 +26,13 @@ REGISTRAR = OTHER_ISSUER  # a registrar that is not admin, to tell the two roles
 # For each write: who may call it, and the accounts that must be refused.
 # roles: admin (DEFAULT_ADMIN_ROLE), registrar (REGISTRAR_ROLE), issuer (authorised for TYPE_A),
 # operator (of LOG), stranger (nothing).
-ACCOUNTS = {"admin": ADMIN, "registrar": REGISTRAR, "issuer": ISSUER, "operator": OPERATOR, "stranger": STRANGER}
+ACCOUNTS = {
+    "admin": ADMIN,
+    "registrar": REGISTRAR,
+    "issuer": ISSUER,
+    "operator": OPERATOR,
+    "stranger": STRANGER,
+}
 WRITES = {
     # registry: role administration
     "grantRole": ("registry", "admin", lambda w: (REGISTRAR_ROLE, STRANGER.address)),

@@ -53,9 +53,7 @@ def load_artifact(name: str) -> Artifact:
     try:
         return Artifact.from_json(json.loads(path.read_text()))
     except FileNotFoundError:
-        raise DeploymentError(
-            f"contract artifact {path} is missing; run `certledger chain build`"
-        ) from None
+        raise DeploymentError(f"contract artifact {path} is missing; run `certledger chain build`") from None
 
 
 def all_abis() -> list[dict[str, Any]]:

@@ -100,7 +100,9 @@ def load_deployment(client: ChainClient, data_dir: Path) -> Deployment:
             f"in {path.parent}; run `certledger chain deploy`"
         ) from None
     if deployment.chain_id != client.chain_id:
-        raise DeploymentError(f"address book {path} is for chain {deployment.chain_id}, not {client.chain_id}")
+        raise DeploymentError(
+            f"address book {path} is for chain {deployment.chain_id}, not {client.chain_id}"
+        )
     return deployment
 
 

@@ -25,8 +25,8 @@ from eth.db.atomic import AtomicDB
 from eth.db.backends.base import BaseDB
 from eth.vm.forks import CancunVM
 from eth_tester import EthereumTester, PyEVMBackend
-from eth_tester.exceptions import TransactionFailed
 from eth_tester.backends.pyevm.main import get_default_genesis_params
+from eth_tester.exceptions import TransactionFailed
 from eth_utils import to_wei
 from web3 import EthereumTesterProvider
 from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
@@ -44,7 +44,9 @@ class SQLiteKV(BaseDB):
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
+        )
         self._conn.execute("BEGIN")
 
     def __getitem__(self, key: bytes) -> bytes:
@@ -137,7 +139,10 @@ class PersistentBackend(PyEVMBackend):
         if kv.is_empty():
             genesis_state = {
                 bytes.fromhex(dev_account(i).address[2:]): {
-                    "balance": to_wei(1_000_000, "ether"), "storage": {}, "code": b"", "nonce": 0,
+                    "balance": to_wei(1_000_000, "ether"),
+                    "storage": {},
+                    "code": b"",
+                    "nonce": 0,
                 }
                 for i in range(DEV_ACCOUNT_COUNT)
             }
