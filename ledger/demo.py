@@ -16,7 +16,7 @@ from ledger.chain.keys import DEV_CHAIN_IDS, dev_account
 from ledger.errors import ConfigError, DeploymentError, LedgerError
 from ledger.settings import Settings
 
-# A real type code (二级建造师注册证书) and its defining authority's USCC (domain.md §5).
+# A real type code (二级建造师注册证书) and its defining authority's USCC (GB/T 36902 catalog).
 DEMO_TYPE_CODE = "11100000000013338W001"
 DEMO_AUTHORITY_USCC = "11100000000013338W"
 REASON_REVOKED = 7  # status code 07 吊销 (domain.md §4)
@@ -88,15 +88,19 @@ def run_demo(client: ChainClient, settings: Settings, batch_size: int = 8) -> di
 
 
 def verify_leaf(contracts: Contracts, leaf: AnchoredLeaf) -> LeafCheck:
-    """Integrity (leaf -> proof -> root), anchor (root on chain by an issuer authorised for its
-    type at that block) and status, all from chain data."""
+    """Integrity (leaf -> proof -> root), anchor and status, all from chain data.
+
+    A batch record exists only if its issuer was authorised for its type when it was anchored
+    (`anchorBatch` refuses otherwise), so the record itself proves the authorisation. The
+    proof must be checked against the size stored with the batch: an RFC 9162 proof alone does
+    not bind the tree size (docs/merkle.md)."""
     registry = contracts.registry
+    batch = registry.batch(leaf.root)
+    anchor = batch is not None and batch.type_hash == code_hash(DEMO_TYPE_CODE)
     try:
         leaf.proof.verify(leaf.root)
-        integrity = True
+        integrity = batch is None or leaf.proof.size == batch.size
     except LedgerError:
         integrity = False
-    batch = registry.batch(leaf.root)
-    anchor = batch is not None and registry.is_authorised(batch.issuer, batch.type_hash, batch.block_number)
     status = registry.status(leaf.proof.leaf_hash).status.name
     return LeafCheck(leaf.proof.index, "0x" + leaf.proof.leaf_hash.hex(), integrity, anchor, status)

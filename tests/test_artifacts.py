@@ -78,3 +78,25 @@ def test_artifact_code_hash_matches_deployed_code(name, client, contracts):
 
     code = client.code_at(contracts.deployment.contracts[name].address)
     assert "0x" + keccak(code).hex() == load_artifact(name).code_hash
+
+
+def test_docs_name_every_error_selector_and_current_code_hash():
+    """docs/chain.md is the outside verifier's reference: it must match the artifacts."""
+    from eth_utils import function_signature_to_4byte_selector
+    from eth_utils.abi import collapse_if_tuple
+
+    from ledger.chain.artifacts import load_artifact
+
+    doc = (ARTIFACTS_DIR.parents[1] / "docs" / "chain.md").read_text()
+    missing = []
+    for name in DEPLOYABLE:
+        artifact = load_artifact(name)
+        if name == "LicenceRegistry" and artifact.code_hash not in doc:
+            missing.append(f"{name} code hash {artifact.code_hash}")
+        for entry in artifact.abi:
+            if entry["type"] == "error" and entry["name"].startswith(name):
+                signature = f"{entry['name']}({','.join(collapse_if_tuple(i) for i in entry['inputs'])})"
+                selector = "0x" + function_signature_to_4byte_selector(signature).hex()
+                if selector not in doc:
+                    missing.append(f"{signature} {selector}")
+    assert not missing, "docs/chain.md is out of date: " + "; ".join(missing)

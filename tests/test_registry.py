@@ -169,8 +169,11 @@ def test_supersede_chain(contracts):
     assert registry.status(versions[2].proof.leaf_hash).status is LeafStatus.ACTIVE
     with pytest.raises(ContractRevert, match="LicenceRegistryInvalidTransition"):
         registry.supersede(ISSUER, versions[0], versions[2], 1)  # already superseded
-    with pytest.raises(ContractRevert, match="LicenceRegistryInvalidTransition"):
+    with pytest.raises(ContractRevert) as caught:
         registry.supersede(ISSUER, versions[2], versions[1], 1)  # successor is superseded
+    assert caught.value.args_ == {"successor": versions[1].proof.leaf_hash, "status": "Superseded"}
+    with pytest.raises(ContractRevert, match="LicenceRegistryInvalidSuccessor"):
+        registry.supersede(ISSUER, versions[2], versions[2], 1)  # itself
 
 
 def test_supersede_across_types_is_refused(contracts):

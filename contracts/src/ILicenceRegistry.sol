@@ -22,7 +22,7 @@ interface ILicenceRegistry {
         Removed
     }
 
-    /// @dev `Active` means no status change was ever recorded for the leaf.
+    /// @dev `Active`: in force (no change recorded, or reinstated after a suspension).
     enum LeafStatus {
         Active,
         Suspended,
@@ -73,6 +73,8 @@ interface ILicenceRegistry {
     error LicenceRegistryInvalidProof(bytes32 root, bytes32 leaf, uint64 index);
     /// @dev The status change `from` -> `to` is not allowed for `leaf`.
     error LicenceRegistryInvalidTransition(bytes32 leaf, LeafStatus from, LeafStatus to);
+    /// @dev `successor` cannot replace a licence: it is the same leaf, or it is not `Active`.
+    error LicenceRegistryInvalidSuccessor(bytes32 successor, LeafStatus status);
     /// @dev A licence can only be superseded by a newer licence of the same type.
     error LicenceRegistryTypeMismatch(bytes32 oldTypeHash, bytes32 newTypeHash);
 

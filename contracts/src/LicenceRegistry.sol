@@ -9,7 +9,8 @@ import {RFC9162} from "./RFC9162.sol";
 
 /**
  * @dev See {ILicenceRegistry}. Roles: DEFAULT_ADMIN_ROLE grants and revokes roles;
- * REGISTRAR_ROLE registers, suspends and removes issuers. Issuers are not a role: an issuer
+ * REGISTRAR_ROLE registers issuers, grants and revokes their licence types, suspends,
+ * reinstates and removes them. Issuers are not a role: an issuer
  * is an account with a registration, and its rights are per licence type, with history.
  */
 contract LicenceRegistry is AccessControl, ILicenceRegistry {
@@ -122,8 +123,9 @@ contract LicenceRegistry is AccessControl, ILicenceRegistry {
         bytes32 oldType = _requireMayManage(old);
         bytes32 newType = _requireIncluded(successor);
         if (oldType != newType) revert LicenceRegistryTypeMismatch(oldType, newType);
-        if (old.leaf == successor.leaf || _currentStatus(successor.leaf) != LeafStatus.Active) {
-            revert LicenceRegistryInvalidTransition(successor.leaf, _currentStatus(successor.leaf), LeafStatus.Active);
+        LeafStatus successorStatus = _currentStatus(successor.leaf);
+        if (old.leaf == successor.leaf || successorStatus != LeafStatus.Active) {
+            revert LicenceRegistryInvalidSuccessor(successor.leaf, successorStatus);
         }
         _changeStatus(old.leaf, LeafStatus.Superseded, reason);
         _successors[old.leaf] = successor.leaf;

@@ -26,7 +26,9 @@ from eth.db.backends.base import BaseDB
 from eth.vm.forks import CancunVM
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.main import get_default_genesis_params
-from eth_tester.exceptions import TransactionFailed
+from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
+from eth_tester.backends.pyevm.serializers import serialize_transaction, serialize_transaction_receipt
+from eth_tester.exceptions import TransactionFailed, TransactionNotFound
 from eth_utils import to_wei
 from web3 import EthereumTesterProvider
 from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
@@ -155,6 +157,31 @@ class PersistentBackend(PyEVMBackend):
         hashes = super().mine_blocks(num_blocks, coinbase)
         self._kv.commit()
         return hashes
+
+    # eth-tester finds a transaction by scanning every block back from the head; py-evm keeps
+    # a hash -> (block, index) lookup, so receipts stay O(1) as the chain grows.
+    def _find_transaction(self, tx_hash: bytes) -> tuple[Any, Any, int]:
+        pending = self.chain.get_block()
+        for index, tx in enumerate(pending.transactions):
+            if tx.hash == tx_hash:
+                return pending, tx, index
+        try:
+            number, index = self.chain.chaindb.get_transaction_index(tx_hash)
+        except EVMTransactionNotFound:
+            raise TransactionNotFound(f"No transaction found for transaction hash: 0x{tx_hash.hex()}") from None
+        block = self.chain.get_canonical_block_by_number(number)
+        return block, block.transactions[index], index
+
+    def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
+        block, tx, index = self._find_transaction(transaction_hash)
+        pending = block.number == self.chain.get_block().number
+        return serialize_transaction(block, tx, index, pending)
+
+    def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
+        block, tx, index = self._find_transaction(transaction_hash)
+        pending = block.number == self.chain.get_block().number
+        receipts = block.get_receipts(self.chain.chaindb)
+        return serialize_transaction_receipt(block, receipts, tx, index, pending, self.chain.get_vm())
 
     def reset_to_genesis(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("the embedded chain is persistent; delete its directory to reset")

@@ -6,6 +6,7 @@ from typing import Any
 
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils.abi import collapse_if_tuple
 
 from ledger.chain.artifacts import all_abis
 from ledger.errors import ContractRevert
@@ -25,7 +26,7 @@ def _error_table() -> dict[bytes, tuple[str, list[dict[str, Any]]]]:
     table = dict(_BUILTIN)
     for entry in all_abis():
         if entry["type"] == "error":
-            types = ",".join(i["type"] for i in entry["inputs"])
+            types = ",".join(collapse_if_tuple(i) for i in entry["inputs"])
             table[function_signature_to_4byte_selector(f"{entry['name']}({types})")] = (
                 entry["name"],
                 entry["inputs"],
@@ -45,7 +46,7 @@ def decode_revert(data: str | bytes | None) -> ContractRevert:
         return ContractRevert("", raw="0x" + raw.hex() if raw else "no revert data")
     name, inputs = _TABLE[raw[:4]]
     try:
-        values = decode([i["type"] for i in inputs], raw[4:])
+        values = decode([collapse_if_tuple(i) for i in inputs], raw[4:])
     except Exception:  # malformed payload: still name the error
         return ContractRevert(name, raw="0x" + raw.hex())
     args: dict[str, object] = {}
