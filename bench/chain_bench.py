@@ -91,7 +91,9 @@ def start_hardhat(port: int, run_dir: Path) -> tuple[str, dict[str, str]]:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
     env = {**os.environ, "CERTLEDGER_HARDHAT_PORT": str(port), "CERTLEDGER_RUN_DIR": str(run_dir)}
-    out = subprocess.run([ROOT / "scripts" / "node-start"], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [ROOT / "scripts" / "node-start"], env=env, capture_output=True, text=True, check=True
+    )
     return out.stdout.strip().splitlines()[-1], env
 
 

@@ -163,7 +163,9 @@ def demo(as_json: JsonOpt = False) -> None:
             )
         out.print(table)
         valid = sum(c["valid"] for c in result["checks"])
-        out.print(f"{valid} of {len(result['checks'])} licences valid; #{revoked['index']} revoked, as intended")
+        out.print(
+            f"{valid} of {len(result['checks'])} licences valid; #{revoked['index']} revoked, as intended"
+        )
     expected_invalid = {result["revoked"]["index"]}
     if {c["index"] for c in result["checks"] if not c["valid"]} != expected_invalid:
         raise typer.Exit(1)

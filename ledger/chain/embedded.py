@@ -168,7 +168,9 @@ class PersistentBackend(PyEVMBackend):
         try:
             number, index = self.chain.chaindb.get_transaction_index(tx_hash)
         except EVMTransactionNotFound:
-            raise TransactionNotFound(f"No transaction found for transaction hash: 0x{tx_hash.hex()}") from None
+            raise TransactionNotFound(
+                f"No transaction found for transaction hash: 0x{tx_hash.hex()}"
+            ) from None
         block = self.chain.get_canonical_block_by_number(number)
         return block, block.transactions[index], index
 
