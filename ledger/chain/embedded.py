@@ -23,10 +23,10 @@ from typing import Any
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.db.backends.base import BaseDB
+from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth.vm.forks import CancunVM
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.main import get_default_genesis_params
-from eth.exceptions import TransactionNotFound as EVMTransactionNotFound
 from eth_tester.backends.pyevm.serializers import serialize_transaction, serialize_transaction_receipt
 from eth_tester.exceptions import TransactionFailed, TransactionNotFound
 from eth_utils import to_wei
