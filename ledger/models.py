@@ -1,0 +1,163 @@
+"""Database tables (SQLModel). SQLite by default, PostgreSQL by URL; schema by Alembic.
+
+Catalog tables are loaded from seed files (`certledger catalog load`); licence tables are
+written by the issuance pipeline. Personal data stays here, never on chain.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# ----- catalog -----
+
+
+class Authority(SQLModel, table=True):
+    """A defining or issuing authority, by its unified social credit code (USCC)."""
+
+    uscc: str = Field(primary_key=True, max_length=18)
+    name: str
+    level: str  # national / provincial / city / district
+    synthetic: bool = True
+
+
+class LicenceType(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=21)  # defining authority USCC + 3 digits
+    name: str
+    authority_uscc: str = Field(foreign_key="authority.uscc", index=True)
+    department: str  # typical issuing department, e.g. 公安
+    level: str
+    holder_category: str  # person / organisation
+    sensitive: bool = False  # PIPL sensitive personal information: separate consent
+    validity_rule: str  # "long-term" or "years:N"
+    face_schema: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    synthetic: bool = True
+
+
+class IssuerGrant(SQLModel, table=True):
+    """Which issuing authority may issue which licence type (mirrored on chain on registration)."""
+
+    issuer_uscc: str = Field(foreign_key="authority.uscc", primary_key=True)
+    type_code: str = Field(foreign_key="licencetype.code", primary_key=True)
+
+
+class Matter(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    name: str
+    department: str
+    online: bool = False  # 全程网办
+    cross_district: bool = False  # 跨区通办
+    self_service: bool = False  # 政务晓屋
+    synthetic: bool = True
+
+
+class MatterLicence(SQLModel, table=True):
+    """The matter's licence list (用证清单): which types, required or not, which face fields."""
+
+    matter_code: str = Field(foreign_key="matter.code", primary_key=True)
+    type_code: str = Field(foreign_key="licencetype.code", primary_key=True)
+    required: bool = True
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# ----- licences -----
+
+
+class LicenceState(StrEnum):
+    PENDING = "PENDING"  # stored, waiting in the outbox for a batch
+    SEALED = "SEALED"  # in a batch whose anchor is not yet confirmed
+    ANCHORED = "ANCHORED"
+
+
+class LicenceStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    REVOKED = "REVOKED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class Licence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    identifier: str = Field(unique=True)  # full GB/T 36904 identifier, version and check included
+    lineage: str = Field(index=True)  # type.issuer.serial: the same licence across versions
+    version: int
+    type_code: str = Field(foreign_key="licencetype.code", index=True)
+    issuer_uscc: str = Field(foreign_key="authority.uscc")
+    holder_key: str = Field(index=True)  # sha256 of holder code type + code, for lookups
+    record: str  # RFC 8785 canonical JSON of the fields
+    salts: str  # JSON {field: salt hex}
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    body_ref: str | None = None
+    body_sha256: str | None = None
+    body_size: int | None = None
+    body_type: str | None = None
+    state: LicenceState = LicenceState.PENDING
+    status: LicenceStatus = LicenceStatus.ACTIVE
+    batch_id: int | None = Field(default=None, foreign_key="batch.id", index=True)
+    leaf_index: int | None = None
+    proof: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """Licences stored but not yet sealed into a batch: the batcher's durable queue."""
+
+    licence_id: int = Field(foreign_key="licence.id", primary_key=True)
+    type_code: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BatchState(StrEnum):
+    SEALED = "SEALED"  # root fixed and recorded; anchor transaction may or may not be mined
+    ANCHORED = "ANCHORED"
+
+
+class Batch(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    type_code: str = Field(foreign_key="licencetype.code")
+    issuer_uscc: str = Field(foreign_key="authority.uscc")
+    root: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    size: int
+    state: BatchState = BatchState.SEALED
+    chain_id: int | None = None
+    tx_hash: str | None = None
+    block: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    anchored_at: datetime | None = None
+
+
+class ActionKind(StrEnum):
+    SUSPEND = "SUSPEND"
+    REINSTATE = "REINSTATE"
+    REVOKE = "REVOKE"
+    SUPERSEDE = "SUPERSEDE"
+
+
+class ActionState(StrEnum):
+    PENDING = "PENDING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class StatusAction(SQLModel, table=True):
+    """A status change, recorded before it is sent, so that a crash cannot lose it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="licence.id", index=True)
+    kind: ActionKind
+    reason: int = 0
+    successor_id: int | None = Field(default=None, foreign_key="licence.id")
+    state: ActionState = ActionState.PENDING
+    tx_hash: str | None = None
+    block: int | None = None
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
