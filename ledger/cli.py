@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from ledger.errors import LedgerError
+from ledger import cli_licences
+from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
 from ledger.settings import Settings, get_settings
+
+__all__ = ["app", "emit_json", "err", "handles_errors", "main", "out"]
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,30 +25,7 @@ chain_app = typer.Typer(no_args_is_help=True, help="Contracts, deployment and th
 config_app = typer.Typer(no_args_is_help=True, help="Effective settings.")
 app.add_typer(chain_app, name="chain")
 app.add_typer(config_app, name="config")
-
-P = ParamSpec("P")
-R = TypeVar("R")
-out = Console()
-err = Console(stderr=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-
-
-def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Domain errors become one readable line on stderr and exit code 1, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except LedgerError as exc:
-            err.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
+cli_licences.register(app)
 
 
 @contextmanager

@@ -95,6 +95,41 @@ def root(leaf_hashes: Sequence[bytes]) -> bytes:
     return subtree_root(leaf_hashes, 0, len(leaf_hashes))
 
 
+def tree_levels(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """All levels of the tree, leaves first, root last.
+
+    Pairing neighbours left to right and carrying an unpaired last node up unchanged builds
+    exactly the RFC 6962 tree (its left subtrees are always perfect), so one pass serves
+    every inclusion proof of a batch.
+    """
+    if not leaf_hashes:
+        raise ProofError("a tree needs at least one leaf")
+    levels = [list(leaf_hashes)]
+    sha256 = hashlib.sha256
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        above = [sha256(NODE_PREFIX + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)]
+        if len(below) % 2:
+            above.append(below[-1])
+        levels.append(above)
+    return levels
+
+
+def inclusion_proofs(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """The inclusion proof of every leaf, in O(n log n) instead of O(n) per proof."""
+    levels = tree_levels(leaf_hashes)
+    proofs = []
+    for index in range(len(leaf_hashes)):
+        path, i = [], index
+        for level in levels[:-1]:
+            sibling = i ^ 1
+            if sibling < len(level):
+                path.append(level[sibling])
+            i >>= 1
+        proofs.append(path)
+    return proofs
+
+
 # --- which subtrees a proof needs ----------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 # ----- catalog -----
@@ -119,6 +119,7 @@ class Outbox(SQLModel, table=True):
 class BatchState(StrEnum):
     SEALED = "SEALED"  # root fixed and recorded; anchor transaction may or may not be mined
     ANCHORED = "ANCHORED"
+    FAILED = "FAILED"  # the contract refused the anchor (see `error`)
 
 
 class Batch(SQLModel, table=True):
@@ -133,6 +134,7 @@ class Batch(SQLModel, table=True):
     block: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     anchored_at: datetime | None = None
+    error: str | None = None
 
 
 class ActionKind(StrEnum):

@@ -1,0 +1,279 @@
+"""Licence commands: check-id, issuer register, issue, anchor, status changes, export, verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
+from ledger.errors import ChainError, ConfigError, LedgerError
+from ledger.settings import get_settings
+
+issuer_app = typer.Typer(no_args_is_help=True, help="Issuing authorities on chain.")
+STATUS_STYLE = {"VALID": "green", "INVALID": "red", "SKIPPED": "dim", "ERROR": "yellow"}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(issuer_app, name="issuer")
+    for command in (check_id, issue, anchor, export, verify):
+        app.command(command.__name__.replace("_", "-"))(handles_errors(command))
+    for kind in ("suspend", "reinstate", "revoke"):
+        app.command(kind, help=f"{kind.capitalize()} a licence (sent on chain once it is anchored).")(
+            handles_errors(_status_command(kind))
+        )
+
+
+def check_id(value: str, as_json: JsonOpt = False) -> None:
+    """Recognise a licence identifier, citizen ID or USCC and check it; exit 0 only when valid."""
+    from ledger.identifiers import recognise
+
+    result = recognise(value)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        colour = "green" if result.valid else "red"
+        out.print(f"{result.kind}: [{colour}]{'valid' if result.valid else 'invalid'}[/]", soft_wrap=True)
+        for e in result.errors:
+            out.print(f"  error: {e}", soft_wrap=True)
+        for w in result.warnings:
+            out.print(f"  warning: {w}", soft_wrap=True)
+    if not result.valid:
+        raise typer.Exit(1)
+
+
+@issuer_app.command("register")
+@handles_errors
+def issuer_register(
+    uscc: Annotated[list[str] | None, typer.Argument(help="Issuing authorities (USCC); default: all")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give issuing authorities a chain account and register them with the types the catalog grants."""
+    from sqlmodel import Session, select
+
+    from ledger.issuers import register_issuer
+    from ledger.models import IssuerGrant
+    from ledger.services import Services
+
+    with Services(get_settings()) as s, Session(s.engine) as session:
+        targets = uscc or sorted(set(session.exec(select(IssuerGrant.issuer_uscc)).all()))
+        done = {}
+        for code in targets:
+            done[code] = register_issuer(session, s.client, s.contracts, s.keys, s.registrar, code).address
+    if as_json:
+        emit_json(done)
+    else:
+        for code, address in done.items():
+            out.print(f"{code} -> {address}")
+
+
+def issue(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".json, .jsonl or .csv")],
+    bulk: Annotated[bool, typer.Option("--bulk", help="A file of many licences (JSONL or CSV).")] = False,
+    no_anchor: Annotated[bool, typer.Option("--no-anchor", help="Store only; anchor later.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Licences per anchored batch.")] = 10_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue licences: validate, commit, store, then anchor them in batches. Exit 1 if any line fails."""
+    from ledger.licences.issuance import Issuance, IssueReport
+    from ledger.licences.sources import count_entries, read_entries
+    from ledger.services import Services
+
+    if bulk and file.suffix.lower() not in (".jsonl", ".csv"):
+        raise ConfigError(f"{file}: --bulk takes a .jsonl or .csv file")
+    with Services(get_settings()) as s:
+        issuance = Issuance(s.engine, s.store)
+        report = IssueReport()
+        total = count_entries(file)
+        with Progress(
+            TextColumn("issuing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=as_json or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("issue", total=total)
+            for done in issuance.issue_iter(read_entries(file), file.parent, report):
+                progress.update(task, completed=done)
+        anchored = None
+        if report.accepted and not no_anchor:
+            anchored = s.anchorer(batch_size).run(force=True)
+    result = {
+        "accepted": len(report.accepted),
+        "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],
+        "warnings": report.warnings,
+        "identifiers": report.accepted if len(report.accepted) <= 100 else None,
+        "anchoring": anchored.__dict__ if anchored else None,
+    }
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"accepted {len(report.accepted)}, rejected {len(report.rejected)}")
+        for identifier in report.accepted[:20]:
+            out.print(f"  {identifier}", soft_wrap=True)
+        for r in report.rejected:
+            err.print(f"  line {r.line}: {r.reason}", soft_wrap=True, highlight=False)
+        for w in report.warnings[:20]:
+            err.print(f"  warning: {w}", soft_wrap=True, highlight=False)
+        if anchored:
+            out.print(
+                f"anchored {anchored.licences} licences in {anchored.anchored + anchored.recovered} batches"
+            )
+            for e in anchored.errors:
+                err.print(f"  {e}", soft_wrap=True, highlight=False)
+    if report.rejected or (anchored and anchored.errors):
+        raise typer.Exit(1)
+
+
+def anchor(
+    batch_size: Annotated[int, typer.Option(min=1)] = 10_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Seal waiting licences into batches, anchor them, send queued status changes."""
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        report = s.anchorer(batch_size).run(force=True)
+    if as_json:
+        emit_json(report.__dict__)
+    else:
+        out.print(
+            f"sealed {report.sealed}, anchored {report.anchored}, recovered {report.recovered} batches "
+            f"({report.licences} licences); {report.actions} status changes sent"
+        )
+        for e in report.errors:
+            err.print(f"  {e}", soft_wrap=True, highlight=False)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _status_command(kind: str):  # type: ignore[no-untyped-def]
+    def command(
+        identifier: str,
+        reason: Annotated[
+            int, typer.Option(help="Reason code (2 suspended, 3 cancelled, 7 revoked, ...)")
+        ] = 0,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from sqlmodel import Session
+
+        from ledger.licences.status import queue_change
+        from ledger.models import ActionKind
+        from ledger.services import Services
+
+        default = {"suspend": 2, "reinstate": 1, "revoke": 7}[kind]
+        with Services(get_settings()) as s:
+            with Session(s.engine) as session:
+                queue_change(session, identifier, ActionKind(kind.upper()), reason or default)
+                session.commit()
+            report = s.anchorer().run(force=False)
+        if as_json:
+            emit_json({"identifier": identifier, "action": kind, **report.__dict__})
+        else:
+            out.print(f"{kind}: {identifier} ({report.actions} change(s) sent)", soft_wrap=True)
+        if report.errors:
+            for e in report.errors:
+                err.print(f"  {e}", soft_wrap=True, highlight=False)
+            raise typer.Exit(1)
+
+    command.__name__ = kind
+    return command
+
+
+def export(
+    identifier: str,
+    hide: Annotated[list[str] | None, typer.Option("--hide", help="Field to hide (repeatable).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+) -> None:
+    """Write a licence's portable package (optionally with fields hidden) as JSON."""
+    from sqlmodel import Session
+
+    from ledger.licences.package import build_package
+    from ledger.licences.status import find_licence
+    from ledger.models import Batch, LicenceState
+    from ledger.services import Services
+
+    with Services(get_settings()) as s, Session(s.engine) as session:
+        licence = find_licence(session, identifier)
+        if licence.state is not LicenceState.ANCHORED:
+            raise LedgerError(
+                f"{identifier} is not anchored yet (state {licence.state.value}); run `certledger anchor`"
+            )
+        package = build_package(licence, session.get(Batch, licence.batch_id), s.contracts.registry.address)
+    text = json.dumps(package.redact(hide or []).to_json(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+def verify(
+    target: Annotated[str, typer.Argument(help="A package file (.json) or a licence identifier")],
+    at_block: Annotated[
+        int | None, typer.Option("--at-block", min=0, help="Status as of this block.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a licence: FORMAT, INTEGRITY, ANCHOR, STATUS, VALIDITY, BODY. Exit 0 only when valid."""
+    from ledger.licences.verify import verify_package
+    from ledger.services import Services
+
+    settings = get_settings()
+    with Services(settings) as s:
+        data = _load_target(target, s)
+        registry, problem = None, None
+        try:
+            registry = s.contracts.registry
+        except ChainError as exc:  # unreachable or wrong chain: ERROR, never INVALID
+            problem = str(exc)
+        store = s.store if (settings.data_dir / "store").exists() else None
+        result = verify_package(
+            data, registry=registry, chain_problem=problem, store=store, at_block=at_block
+        )
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        title = f"{result.identifier or target}: " + (
+            "[green]VALID[/]" if result.valid else "[red]NOT VALID[/]"
+        )
+        table = Table("check", "result", "detail", title=title)
+        for c in result.checks:
+            table.add_row(c.name, f"[{STATUS_STYLE[c.status.value]}]{c.status.value}[/]", c.detail)
+        out.print(table)
+    if not result.valid:
+        raise typer.Exit(1)
+
+
+def _load_target(target: str, s) -> object:  # type: ignore[no-untyped-def]
+    path = Path(target)
+    if path.suffix.lower() == ".json" or path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{target}: no such file") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return {"unreadable": str(exc)}  # FORMAT will say INVALID
+    from sqlmodel import Session
+
+    from ledger.licences.package import build_package
+    from ledger.licences.status import find_licence
+    from ledger.models import Batch, LicenceState
+
+    with Session(s.engine) as session:
+        licence = find_licence(session, target)
+        if licence.state is not LicenceState.ANCHORED:
+            raise LedgerError(f"{target} is not anchored yet (state {licence.state.value})")
+        batch = session.get(Batch, licence.batch_id)
+        try:
+            address = s.contracts.registry.address
+        except ChainError:
+            from ledger.chain.deploy import address_book_path
+
+            book = json.loads(address_book_path(s.settings.data_dir, batch.chain_id).read_text())
+            address = book["contracts"]["LicenceRegistry"]["address"]
+        return build_package(licence, batch, address).to_json()

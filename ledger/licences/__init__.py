@@ -1,0 +1,1 @@
+"""Licences: records, commitments, packages, issuance and verification."""
