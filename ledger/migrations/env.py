@@ -21,7 +21,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
-from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+from sqlmodel.sql import sqltypes as sqlmodel_types
 
 from ledger import models  # noqa: F401  (registers the tables)
 
@@ -38,10 +38,11 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     Revisions then import nothing from sqlmodel, and stay valid when its internals move.
     """
     if type_ == "type":
-        if isinstance(obj, AutoString):
+        if isinstance(obj, sqlmodel_types.AutoString):
             length = getattr(obj.impl, "length", None)
             return f"sa.String(length={length})" if length else "sa.String()"
-        if isinstance(obj, UTCDateTime):
+        utc_datetime = getattr(sqlmodel_types, "UTCDateTime", None)  # sqlmodel >= 0.0.50 (aware datetimes)
+        if utc_datetime is not None and isinstance(obj, utc_datetime):
             return "sa.DateTime(timezone=True)"
     return False
 
