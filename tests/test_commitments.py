@@ -37,7 +37,10 @@ def test_documented_vector():
     assert digests["CZZT.0"].hex() == "b323c67c90b622654f058209f5b59cae5a98ad239eb9d25d66e8ed2b29ea6686"
     entry = leaf_entry(digests)
     assert entry.startswith(b"certledger/licence/v1\x00") and len(entry) == 22 + 5 * 32
-    assert leaf_hash(DOC_FIELDS, DOC_SALTS).hex() == "70c5c907631a21cd2307cfed91db171332c4b77ae29ecb3b5020645068b57bf7"
+    assert (
+        leaf_hash(DOC_FIELDS, DOC_SALTS).hex()
+        == "70c5c907631a21cd2307cfed91db171332c4b77ae29ecb3b5020645068b57bf7"
+    )
     assert merkle.leaf_hash(entry) == leaf_hash(DOC_FIELDS, DOC_SALTS)
 
 
@@ -45,7 +48,9 @@ def test_order_of_fields_does_not_matter_but_every_value_and_salt_does():
     reordered = dict(reversed(list(DOC_FIELDS.items())))
     assert leaf_hash(reordered, DOC_SALTS) == leaf_hash(DOC_FIELDS, DOC_SALTS)
     for name in DOC_FIELDS:
-        assert leaf_hash({**DOC_FIELDS, name: DOC_FIELDS[name] + " "}, DOC_SALTS) != leaf_hash(DOC_FIELDS, DOC_SALTS)
+        assert leaf_hash({**DOC_FIELDS, name: DOC_FIELDS[name] + " "}, DOC_SALTS) != leaf_hash(
+            DOC_FIELDS, DOC_SALTS
+        )
         assert leaf_hash(DOC_FIELDS, {**DOC_SALTS, name: "00" * 16}) != leaf_hash(DOC_FIELDS, DOC_SALTS)
 
 
