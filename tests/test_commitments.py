@@ -61,3 +61,17 @@ def test_all_proofs_at_once_equal_single_proofs(n):
     assert merkle.tree_levels(leaves)[-1] == [merkle.root(leaves)]
     for i in sorted({0, n - 1, n // 2, (7 * n) // 9}):
         assert proofs[i] == merkle.inclusion_proof(leaves, i)
+
+
+@settings(max_examples=200)
+@given(
+    st.dictionaries(
+        st.from_regex(r"\A[A-Z][A-Z0-9_]{0,12}(\.[0-9]{1,2})?\Z"),
+        st.text(st.characters(exclude_categories=("Cs",))),
+        max_size=12,
+    )
+)
+def test_canonical_record_equals_rfc8785(fields):
+    from ledger.licences.commitments import canonical_record
+
+    assert canonical_record(fields).encode("utf-8") == rfc8785.dumps(fields)

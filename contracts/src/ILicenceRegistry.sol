@@ -137,6 +137,17 @@ interface ILicenceRegistry {
     /// @dev True when `licence` is included in an anchored batch (RFC 9162 inclusion proof).
     function verifyLeaf(LeafProof calldata licence) external view returns (bool);
 
+    /**
+     * @dev Everything a verifier needs about one licence, in one call: the batch record of
+     * `root`, the authority hash bound to the batch's issuer, and the status of `leaf` at the
+     * end of `blockNumber` (`type(uint48).max` for the current status).
+     */
+    function verification(
+        bytes32 root,
+        bytes32 leaf,
+        uint48 blockNumber
+    ) external view returns (Batch memory batchRecord, bytes32 issuerAuthority, StatusRecord memory status);
+
     /// @dev RFC 9162 inclusion proof check, for any tree: the same construction as the batches.
     function verifyInclusion(
         bytes32 root,

@@ -158,7 +158,17 @@ contract LicenceRegistry is AccessControl, ILicenceRegistry {
         return n == 0 ? _noChange() : _record(leaf, n - 1);
     }
 
-    function statusAt(bytes32 leaf, uint48 blockNumber) external view returns (StatusRecord memory) {
+    function verification(
+        bytes32 root,
+        bytes32 leaf,
+        uint48 blockNumber
+    ) external view returns (Batch memory batchRecord, bytes32 issuerAuthority, StatusRecord memory status) {
+        batchRecord = _batches[root];
+        issuerAuthority = _issuers[batchRecord.issuer].authorityHash;
+        status = statusAt(leaf, blockNumber);
+    }
+
+    function statusAt(bytes32 leaf, uint48 blockNumber) public view returns (StatusRecord memory) {
         StatusChange[] storage history = _statusHistory[leaf];
         // Binary search for the number of changes made at or before `blockNumber`.
         uint256 low = 0;

@@ -49,5 +49,5 @@ SYNTHETIC_NOTE = (
     "Synthetic catalog data for development and tests. Only the four licence type codes "
     + ", ".join(f"{code} {name}" for code, name in REAL_TYPE_CODES.items())
     + " and their two defining authorities' USCCs are real; every other code, USCC and matter "
-    "is synthetic (marked \"synthetic\": true) and must not be presented as official."
+    'is synthetic (marked "synthetic": true) and must not be presented as official.'
 )

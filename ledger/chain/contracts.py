@@ -14,6 +14,7 @@ from ledger.chain.client import ChainClient
 from ledger.merkle import InclusionProof
 
 REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
+LATEST_BLOCK = 2**48 - 1  # `statusAt(leaf, LATEST_BLOCK)` is the current status
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 
 
@@ -154,6 +155,18 @@ class LicenceRegistry:
         else:
             raw = self.client.call(self.contract, "statusAt", leaf_hash, at_block)
         return _status(raw)
+
+    def verification(
+        self, root: bytes, leaf_hash: bytes, at_block: int | None = None
+    ) -> tuple[Batch | None, bytes, StatusRecord]:
+        """Batch record, its issuer's authority hash and the leaf's status, in one call."""
+        block = LATEST_BLOCK if at_block is None else at_block
+        raw_batch, authority, raw_status = self.client.call(
+            self.contract, "verification", root, leaf_hash, block
+        )
+        issuer, type_hash, size, anchored = raw_batch
+        batch = Batch(root, issuer, bytes(type_hash), size, anchored) if anchored else None
+        return batch, bytes(authority), _status(raw_status)
 
     def status_history(self, leaf_hash: bytes) -> list[StatusRecord]:
         n = self.client.call(self.contract, "statusHistoryLength", leaf_hash)

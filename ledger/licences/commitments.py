@@ -7,10 +7,10 @@ digest) and the leaf, hence the Merkle proof, still verifies.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Mapping
+from json.encoder import encode_basestring as _json_string  # type: ignore[attr-defined]
 
 from ledger import merkle
 from ledger.errors import VerificationError
@@ -30,11 +30,17 @@ def new_salts(keys: list[str]) -> dict[str, str]:
 def field_digest(key: str, value: str, salt: str) -> bytes:
     """SHA-256 of the RFC 8785 canonical form of {"k": key, "s": salt, "v": value}.
 
-    For string members, `json.dumps` with sorted keys, no spaces and ensure_ascii=False is
-    byte-identical to RFC 8785 (tested against the `rfc8785` package); it is ~10x faster.
+    The members are strings, the key is ASCII and the salt hex, so the canonical form is built
+    directly with JSON string escaping (`", \\` and control characters only, as RFC 8785);
+    byte-identical to the `rfc8785` package (tested), and ~10x faster.
     """
-    canonical = json.dumps({"k": key, "s": salt, "v": value}, ensure_ascii=False, separators=(",", ":"))
+    canonical = '{"k":"' + key + '","s":"' + salt + '","v":' + _json_string(value) + "}"
     return hashlib.sha256(canonical.encode("utf-8")).digest()
+
+
+def canonical_record(fields: Mapping[str, str]) -> str:
+    """RFC 8785 form of a flat record of strings with ASCII names (see `field_digest`)."""
+    return "{" + ",".join(f'"{k}":{_json_string(fields[k])}' for k in sorted(fields)) + "}"
 
 
 def field_digests(fields: Mapping[str, str], salts: Mapping[str, str]) -> dict[str, bytes]:

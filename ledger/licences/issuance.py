@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session
 
@@ -164,7 +163,7 @@ class Issuance:
             "type_code": entry.type_code,
             "issuer_uscc": entry.issuer_uscc,
             "holder_key": holder_key(holder.code_type, holder.code),
-            "record": rfc8785.dumps(fields).decode("utf-8"),
+            "record": commitments.canonical_record(fields),
             "salts": json.dumps(salts, separators=(",", ":")),
             "leaf_hash": commitments.leaf_hash(fields, salts),
             "body_sha256": body_sha,
@@ -199,14 +198,19 @@ class Issuance:
             serial = entry.serial or f"{entry.issue_date[:4]}{secrets.token_hex(5).upper()}"
             type_code, issuer, version = entry.type_code, entry.issuer_uscc, 1
         identifier = identifiers.make_licence_identifier(type_code, issuer, serial, version)
-        with Session(self.engine) as session:
-            if session.execute(select(Licence.id).where(Licence.identifier == identifier)).first():
-                raise RecordError(
-                    [f"identifier: {identifier} (serial {serial}, version {version:03d}) exists"]
-                )
         return identifier, f"{type_code}.{issuer}.{serial}", version
 
     def _store(self, chunk: list[Prepared], report: IssueReport) -> None:
+        with Session(self.engine) as session:  # one query per chunk for existing identifiers
+            wanted = [item.row["identifier"] for item in chunk]
+            existing = set(
+                session.execute(select(Licence.identifier).where(Licence.identifier.in_(wanted))).scalars()
+            )
+        for item in [i for i in chunk if i.row["identifier"] in existing]:
+            report.rejected.append(Rejected(item.line, f"identifier: {item.row['identifier']} exists"))
+        chunk = [i for i in chunk if i.row["identifier"] not in existing]
+        if not chunk:
+            return
         for item in chunk:
             if item.body is not None:
                 item.row["body_ref"] = self.store.put(item.body).ref

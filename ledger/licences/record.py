@@ -10,7 +10,7 @@ BODY_SHA256 / BODY_TYPE for the body file.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -64,7 +64,7 @@ def parse_date(value: str) -> date:
     if not DATE.match(value):
         raise ValueError(f"{value!r} is not a date in the form yyyyMMdd")
     try:
-        return datetime.strptime(value, "%Y%m%d").date()
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         raise ValueError(f"{value!r} is not a real calendar date") from None
 

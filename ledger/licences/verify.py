@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from ledger import identifiers, merkle
-from ledger.chain.contracts import LeafStatus, LicenceRegistry, code_hash
+from ledger.chain.contracts import Batch as ChainBatch
+from ledger.chain.contracts import LeafStatus, LicenceRegistry, StatusRecord, code_hash
 from ledger.errors import ChainError, LedgerError, NotFound, ProofError, VerificationError
 from ledger.licences.commitments import leaf_entry
 from ledger.licences.package import LicencePackage
@@ -87,18 +88,26 @@ def verify_package(
     checks.append(Check("FORMAT", Outcome.VALID, f"{len(fields)} of {len(package.fields)} fields disclosed"))
     checks.append(_integrity(package))
     intact = checks[-1].status is Outcome.VALID
-    for name, run in (("ANCHOR", _anchor), ("STATUS", _status)):
-        if not intact:
-            checks.append(Check(name, Outcome.SKIPPED, "integrity failed: the leaf is not this record's"))
-        elif registry is None:
-            checks.append(
-                Check(name, Outcome.ERROR, f"chain unreachable: {chain_problem or 'no connection'}")
-            )
-        else:
-            try:
-                checks.append(run(package, registry, at_block))
-            except ChainError as exc:
-                checks.append(Check(name, Outcome.ERROR, f"chain query failed: {exc}"))
+    if not intact:
+        checks += [
+            Check(n, Outcome.SKIPPED, "integrity failed: the leaf is not this record's")
+            for n in ("ANCHOR", "STATUS")
+        ]
+    elif registry is None:
+        checks += [
+            Check(n, Outcome.ERROR, f"chain unreachable: {chain_problem or 'no connection'}")
+            for n in ("ANCHOR", "STATUS")
+        ]
+    else:
+        try:
+            batch, authority, status = registry.verification(package.root, package.proof.leaf_hash, at_block)
+            anchor = _anchor(package, registry, batch, authority, at_block)
+            checks += [
+                anchor,
+                _status(status, at_block) if batch else Check("STATUS", Outcome.SKIPPED, "not anchored"),
+            ]
+        except ChainError as exc:
+            checks += [Check(n, Outcome.ERROR, f"chain query failed: {exc}") for n in ("ANCHOR", "STATUS")]
     checks.append(_validity(fields, registry, at_block, today))
     checks.append(_body(package, store))
     return VerificationResult(fields["ZZBS"], tuple(checks))
@@ -130,7 +139,13 @@ def _integrity(package: LicencePackage) -> Check:
     )
 
 
-def _anchor(package: LicencePackage, registry: LicenceRegistry, at_block: int | None) -> Check:
+def _anchor(
+    package: LicencePackage,
+    registry: LicenceRegistry,
+    batch: ChainBatch | None,
+    authority: bytes,
+    at_block: int | None,
+) -> Check:
     chain_id = registry.client.chain_id
     if chain_id != package.chain_id or registry.address.lower() != package.registry.lower():
         return Check(
@@ -139,7 +154,6 @@ def _anchor(package: LicencePackage, registry: LicenceRegistry, at_block: int | 
             f"this node serves chain {chain_id} registry {registry.address}; the package names chain "
             f"{package.chain_id} registry {package.registry}",
         )
-    batch = registry.batch(package.root)
     if batch is None:
         return Check(
             "ANCHOR", Outcome.INVALID, f"root {package.root.hex()[:16]}… is not anchored on chain {chain_id}"
@@ -159,7 +173,6 @@ def _anchor(package: LicencePackage, registry: LicenceRegistry, at_block: int | 
         return Check(
             "ANCHOR", Outcome.INVALID, f"the batch is for another licence type than {fields['ZZLXDM']}"
         )
-    authority, _ = registry.issuer(batch.issuer)
     if authority != code_hash(fields["ZZBFJGDM"]):
         return Check(
             "ANCHOR",
@@ -176,8 +189,7 @@ def _anchor(package: LicencePackage, registry: LicenceRegistry, at_block: int | 
     )
 
 
-def _status(package: LicencePackage, registry: LicenceRegistry, at_block: int | None) -> Check:
-    record = registry.status(package.proof.leaf_hash, at_block=at_block)
+def _status(record: StatusRecord, at_block: int | None) -> Check:
     when = f" at block {at_block}" if at_block is not None else ""
     if record.status is LeafStatus.ACTIVE:
         detail = "in force" + (f" (reinstated in block {record.block_number})" if record.block_number else "")
