@@ -943,8 +943,8 @@ def licence_link(spec: str, by_name: dict[str, dict[str, Any]], rng: random.Rand
         if unknown:
             raise SystemExit(f"{spec}: {sorted(unknown)} not in the face schema of {name}")
     else:  # minimum necessary: a few of the required face fields, in schema order
-        required = [f["name"] for f in licence_type["face_schema"] if f["required"]]
-        picked = set(rng.sample(required, k=min(len(required), rng.randint(1, 3))))
+        mandatory = [f["name"] for f in licence_type["face_schema"] if f["required"]]
+        picked = set(rng.sample(mandatory, k=min(len(mandatory), rng.randint(1, 3))))
         chosen = [f for f in face if f in picked]
     fields = list(LINK_BASE_FIELDS) + chosen
     if licence_type["validity_rule"] != "long-term":

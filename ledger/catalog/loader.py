@@ -318,7 +318,7 @@ def _validate(seed: dict[str, list[dict[str, Any]]], problems: _Problems) -> lis
                 "types.json",
                 _label("type", item, 0),
                 "code",
-                "no authority issues this type (add it to an authority's 'issues')",
+                "no authority in authorities.json issues this type (add it to one's 'issues')",
             )
 
     file = "matters.json"

@@ -37,6 +37,7 @@ from ledger.chain.keys import DEV_ACCOUNT_COUNT, dev_account
 from ledger.errors import ChainLockedError
 
 EMBEDDED_CHAIN_ID = 1337
+CACHE_ENTRIES = 200_000
 
 
 class SQLiteKV(BaseDB):
@@ -50,22 +51,38 @@ class SQLiteKV(BaseDB):
             "CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
         )
         self._conn.execute("BEGIN")
+        self._cache: dict[bytes, bytes] = {}
 
     def __getitem__(self, key: bytes) -> bytes:
+        # py-evm reads the same trie nodes over and over: a read cache saves most queries.
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
         row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
+        self._remember(key, row[0])
         return row[0]
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         self._conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", (key, value))
+        self._remember(key, value)
 
     def __delitem__(self, key: bytes) -> None:
+        self._cache.pop(key, None)
         if self._conn.execute("DELETE FROM kv WHERE k = ?", (key,)).rowcount == 0:
             raise KeyError(key)
 
     def _exists(self, key: bytes) -> bool:
+        if key in self._cache:
+            return True
         return self._conn.execute("SELECT 1 FROM kv WHERE k = ?", (key,)).fetchone() is not None
+
+    def _remember(self, key: bytes, value: bytes) -> None:
+        if len(self._cache) >= CACHE_ENTRIES:
+            self._cache.clear()  # crude but bounded; the working set refills at once
+        self._cache[key] = value
 
     def is_empty(self) -> bool:
         return self._conn.execute("SELECT 1 FROM kv LIMIT 1").fetchone() is None
@@ -75,6 +92,7 @@ class SQLiteKV(BaseDB):
         self._conn.execute("BEGIN")
 
     def close(self) -> None:
+        self._cache.clear()
         self._conn.execute("ROLLBACK")
         self._conn.close()
 
