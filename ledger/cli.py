@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ledger import cli_licences
+from ledger.catalog.cli import catalog_app
 from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
 from ledger.settings import Settings, get_settings
 
@@ -26,6 +27,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Effective settings.")
 app.add_typer(chain_app, name="chain")
 app.add_typer(config_app, name="config")
 cli_licences.register(app)
+app.add_typer(catalog_app, name="catalog")
 
 
 @contextmanager
@@ -110,41 +112,37 @@ def chain_status(as_json: JsonOpt = False) -> None:
 @app.command("demo")
 @handles_errors
 def demo(as_json: JsonOpt = False) -> None:
-    """Deploy if needed, anchor a sample batch, revoke one licence, verify all of them."""
+    """Issue a realistic batch across the catalog, revoke one inside a batch, verify them all."""
     from ledger.demo import run_demo
+    from ledger.services import Services
 
-    settings = get_settings()
-    with chain_client(settings) as client:
-        result = run_demo(client, settings)
+    with Services(get_settings()) as services:
+        result = run_demo(services)
     if as_json:
         emit_json(result)
     else:
         print_deployment(result["address_book"])
-        batch = result["batch"]
-        revoked = result["revoked"]
         out.print(
-            f"anchored batch {batch['root']}\n  {batch['size']} licences, block {batch['block']}, "
-            f"{batch['gas_used']} gas; revoked #{revoked['index']} (reason {revoked['reason']}) "
-            f"in block {revoked['block']}",
+            f"issued {result['issued']} licences of {result['types']} types in {result['batches']} batches; "
+            f"revoked {result['revoked']}",
             soft_wrap=True,
         )
-        table = Table("#", "leaf hash", "integrity", "anchor", "status", "result", title="verification")
-        for c in result["checks"]:
-            table.add_row(
-                str(c["index"]),
-                c["leaf_hash"][:18] + "…",
-                _ok(c["integrity"]),
-                _ok(c["anchor"]),
-                c["status"],
-                "[green]VALID[/]" if c["valid"] else "[red]INVALID[/]",
+        table = Table("licence", "serial.version", "verification", title="verification of every licence")
+        for r in result["results"]:
+            failed = [c for c in r["checks"] if c["status"] in ("INVALID", "ERROR")]
+            verdict = (
+                "[green]VALID[/] (6 checks)"
+                if r["valid"]
+                else "[red]INVALID[/] " + "; ".join(f"{c['name']}: {c['detail']}" for c in failed)
             )
+            table.add_row(r["type"], ".".join(r["identifier"].split(".")[-3:-1]), verdict)
         out.print(table)
-        valid = sum(c["valid"] for c in result["checks"])
+        valid = sum(r["valid"] for r in result["results"])
         out.print(
-            f"{valid} of {len(result['checks'])} licences valid; #{revoked['index']} revoked, as intended"
+            f"{valid} of {len(result['results'])} licences valid; the revoked one is INVALID on STATUS, as intended"
         )
-    expected_invalid = {result["revoked"]["index"]}
-    if {c["index"] for c in result["checks"] if not c["valid"]} != expected_invalid:
+    invalid = [r["identifier"] for r in result["results"] if not r["valid"]]
+    if invalid != [result["revoked"]]:
         raise typer.Exit(1)
 
 
@@ -154,10 +152,6 @@ def print_deployment(book: dict[str, Any]) -> None:
     )
     for name, c in book["contracts"].items():
         out.print(f"  {name:<16} {c['address']}  block {c['block']}  code {c['code_hash']}", soft_wrap=True)
-
-
-def _ok(flag: bool) -> str:
-    return "[green]VALID[/]" if flag else "[red]INVALID[/]"
 
 
 def main() -> None:

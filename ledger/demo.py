@@ -1,106 +1,105 @@
-"""The demo's main job on the current chain: deploy if needed, anchor a sample batch, revoke
-one licence inside it, and verify every licence of the batch from chain data."""
+"""The main job, on whatever chain the settings name (the embedded one by default):
+
+deploy the contracts if needed, load the catalog, register the issuing authorities used,
+issue a realistic batch of licences across the catalog (bodies included), anchor them, revoke
+one licence inside a batch, and verify every licence from its portable package.
+"""
 
 from __future__ import annotations
 
-import json
-import secrets
-from dataclasses import dataclass
+from collections import Counter
 from typing import Any
 
-from ledger import merkle
-from ledger.chain.client import ChainClient
-from ledger.chain.contracts import AnchoredLeaf, IssuerState, LeafStatus, code_hash
-from ledger.chain.deploy import Contracts, deploy, open_deployment
-from ledger.chain.keys import DEV_CHAIN_IDS, dev_account
-from ledger.errors import ConfigError, DeploymentError, LedgerError
-from ledger.settings import Settings
+from sqlalchemy import select
+from sqlmodel import Session
 
-# A real type code (二级建造师注册证书) and its defining authority's USCC (GB/T 36902 catalog).
-DEMO_TYPE_CODE = "11100000000013338W001"
-DEMO_AUTHORITY_USCC = "11100000000013338W"
-REASON_REVOKED = 7  # status code 07 吊销 (domain.md §4)
+from ledger.catalog.loader import load_catalog
+from ledger.chain.deploy import deploy, open_deployment
+from ledger.chain.keys import DEV_CHAIN_IDS
+from ledger.errors import ConfigError, DeploymentError
+from ledger.issuers import register_issuer
+from ledger.licences.issuance import Issuance
+from ledger.licences.package import build_package
+from ledger.licences.status import queue_change
+from ledger.licences.verify import verify_package
+from ledger.models import ActionKind, Batch, Licence
+from ledger.sample import SampleMaker, sample_pdf, sample_types
+from ledger.services import Services
 
-
-@dataclass(frozen=True)
-class LeafCheck:
-    index: int
-    leaf_hash: str
-    integrity: bool
-    anchor: bool
-    status: str
-
-    @property
-    def valid(self) -> bool:
-        return self.integrity and self.anchor and self.status == LeafStatus.ACTIVE.name
+REASON_REVOKED = 7  # status code 07 吊销
 
 
-def ensure_deployed(client: ChainClient, settings: Settings) -> tuple[Contracts, bool]:
-    try:
-        return open_deployment(client, settings.data_dir), False
-    except DeploymentError:
-        deploy(client, settings.signer(client.chain_id), settings.data_dir)
-        return open_deployment(client, settings.data_dir), True
-
-
-def run_demo(client: ChainClient, settings: Settings, batch_size: int = 8) -> dict[str, Any]:
+def run_demo(s: Services, *, types: int = 12, per_type: int = 4) -> dict[str, Any]:
+    client = s.client
     if client.chain_id not in DEV_CHAIN_IDS:
         raise ConfigError(
             f"the demo uses development keys and runs only on dev chains {sorted(DEV_CHAIN_IDS)}"
         )
-    contracts, deployed_now = ensure_deployed(client, settings)
-    registry = contracts.registry
-    admin, issuer = settings.signer(client.chain_id), dev_account(1)
-    type_hash = code_hash(DEMO_TYPE_CODE)
-    if registry.issuer(issuer.address)[1] is IssuerState.UNREGISTERED:
-        registry.register_issuer(admin, issuer.address, code_hash(DEMO_AUTHORITY_USCC), [type_hash])
+    deployed_now = False
+    try:
+        contracts = s.contracts
+    except DeploymentError:
+        deploy(client, s.registrar, s.settings.data_dir)
+        contracts = open_deployment(client, s.settings.data_dir)
+        s.__dict__["contracts"] = contracts
+        deployed_now = True
 
-    # Stand-ins for licence leaves: the licence pipeline (issuance) builds the real ones.
-    entries = [json.dumps({"sample": i, "salt": secrets.token_hex(16)}).encode() for i in range(batch_size)]
-    leaves = [merkle.leaf_hash(e) for e in entries]
-    root = merkle.root(leaves)
-    anchored = registry.anchor_batch(issuer, type_hash, root, len(leaves))
-    proofs = [
-        AnchoredLeaf(
-            root, merkle.InclusionProof(i, len(leaves), leaf, tuple(merkle.inclusion_proof(leaves, i)))
-        )
-        for i, leaf in enumerate(leaves)
-    ]
-    revoked_index = batch_size // 2
-    revoked = registry.revoke(issuer, proofs[revoked_index], REASON_REVOKED)
+    with Session(s.engine) as session:
+        load_catalog(session)
+        session.commit()
+        chosen = _spread(sample_types(session), types)
+        for issuer in sorted({t.issuer for t in chosen}):
+            register_issuer(session, client, contracts, s.keys, s.registrar, issuer)
 
-    checks = [verify_leaf(contracts, leaf) for leaf in proofs]
+    bodies = s.settings.data_dir / "samples"
+    bodies.mkdir(parents=True, exist_ok=True)
+    maker, entries = SampleMaker(), []
+    for t in chosen:
+        for k in range(per_type):
+            name = f"{t.code}-{len(entries)}.pdf"
+            (bodies / name).write_bytes(sample_pdf(f"certledger sample {t.code} #{k}"))
+            entries.append((len(entries) + 1, maker.licence(t, len(entries), body=name)))
+    report = Issuance(s.engine, s.store).issue(entries, bodies)
+    if report.rejected:
+        raise ConfigError(f"sample licences were refused: {report.rejected[:3]}")
+    anchoring = s.anchorer().run(force=True)
+
+    revoked = report.accepted[per_type // 2]  # inside the first batch
+    with Session(s.engine) as session:
+        queue_change(session, revoked, ActionKind.REVOKE, REASON_REVOKED)
+        session.commit()
+    s.anchorer().run(force=False)
+
+    results = []
+    with Session(s.engine) as session:
+        licences = session.execute(select(Licence).where(Licence.identifier.in_(report.accepted))).scalars()
+        by_id = {lic.identifier: lic for lic in licences}
+        names = {t.code: t.name for t in chosen}
+        for identifier in report.accepted:
+            licence = by_id[identifier]
+            package = build_package(licence, session.get(Batch, licence.batch_id), contracts.registry.address)
+            result = verify_package(package.to_json(), registry=contracts.registry, store=s.store)
+            results.append({"type": names[licence.type_code], **result.to_json()})
     return {
         "chain_id": client.chain_id,
         "chain": client.description,
         "deployed_now": deployed_now,
         "address_book": contracts.deployment.to_json(),
-        "batch": {
-            "root": "0x" + root.hex(),
-            "size": len(leaves),
-            "block": anchored["blockNumber"],
-            "gas_used": anchored["gasUsed"],
-            "transaction": "0x" + bytes(anchored["transactionHash"]).hex(),
-        },
-        "revoked": {"index": revoked_index, "reason": REASON_REVOKED, "block": revoked["blockNumber"]},
-        "checks": [c.__dict__ | {"valid": c.valid} for c in checks],
+        "issued": len(report.accepted),
+        "types": len(chosen),
+        "batches": anchoring.anchored + anchoring.recovered,
+        "revoked": revoked,
+        "results": results,
     }
 
 
-def verify_leaf(contracts: Contracts, leaf: AnchoredLeaf) -> LeafCheck:
-    """Integrity (leaf -> proof -> root), anchor and status, all from chain data.
+def _spread(types: list, count: int) -> list:  # type: ignore[type-arg]
+    """`count` types across departments-worth of the catalog: persons and organisations alike."""
+    persons = [t for t in types if t.holder_category == "person"]
+    orgs = [t for t in types if t.holder_category != "person"]
+    step_p, step_o = max(1, len(persons) // (count - count // 2)), max(1, len(orgs) // (count // 2))
+    return persons[::step_p][: count - count // 2] + orgs[::step_o][: count // 2]
 
-    A batch record exists only if its issuer was authorised for its type when it was anchored
-    (`anchorBatch` refuses otherwise), so the record itself proves the authorisation. The
-    proof must be checked against the size stored with the batch: an RFC 9162 proof alone does
-    not bind the tree size (docs/merkle.md)."""
-    registry = contracts.registry
-    batch = registry.batch(leaf.root)
-    anchor = batch is not None and batch.type_hash == code_hash(DEMO_TYPE_CODE)
-    try:
-        leaf.proof.verify(leaf.root)
-        integrity = batch is None or leaf.proof.size == batch.size
-    except LedgerError:
-        integrity = False
-    status = registry.status(leaf.proof.leaf_hash).status.name
-    return LeafCheck(leaf.proof.index, "0x" + leaf.proof.leaf_hash.hex(), integrity, anchor, status)
+
+def summary(result: dict[str, Any]) -> Counter[str]:
+    return Counter("valid" if r["valid"] else "invalid" for r in result["results"])

@@ -67,10 +67,19 @@ def test_demo_revokes_exactly_one_and_verifies_the_rest(tmp_path):
     first = run("demo", "--json", env=env)
     assert first.returncode == 0, first.stderr
     result = json.loads(first.stdout)
-    invalid = [c["index"] for c in result["checks"] if not c["valid"]]
-    assert invalid == [result["revoked"]["index"]]
-    revoked = result["checks"][result["revoked"]["index"]]
-    assert (revoked["integrity"], revoked["anchor"], revoked["status"]) == (True, True, "REVOKED")
+    assert result["issued"] == 48 and result["types"] == 12 and result["batches"] == 12
+    invalid = [r for r in result["results"] if not r["valid"]]
+    assert [r["identifier"] for r in invalid] == [result["revoked"]]
+    checks = {c["name"]: c["status"] for c in invalid[0]["checks"]}
+    assert checks == {
+        "FORMAT": "VALID",
+        "INTEGRITY": "VALID",
+        "ANCHOR": "VALID",
+        "STATUS": "INVALID",
+        "VALIDITY": "VALID",
+        "BODY": "VALID",
+    }
+    assert all(c["status"] == "VALID" for r in result["results"] if r["valid"] for c in r["checks"])
     second = json.loads(run("demo", "--json", env=env).stdout)  # reuses the deployment
     assert second["deployed_now"] is False and second["address_book"] == result["address_book"]
 

@@ -160,6 +160,7 @@ def test_unversioned_database_is_refused(database_url: str) -> None:
 
 def test_licence_round_trip(db_engine: Engine) -> None:
     proof = bytes(range(256)) * 3  # every byte value, including NUL
+    stamp = datetime(2026, 3, 1, 12, 30, 45, 123456, tzinfo=UTC)
     with session_scope(db_engine) as s:
         _catalog(s)
         s.flush()
@@ -175,6 +176,7 @@ def test_licence_round_trip(db_engine: Engine) -> None:
                 batch_id=batch.id,
                 leaf_index=0,
                 proof=proof,
+                created_at=stamp,
             )
         )
 
@@ -184,7 +186,7 @@ def test_licence_round_trip(db_engine: Engine) -> None:
         assert got.proof == proof
         assert got.state is LicenceState.ANCHORED
         assert got.status is LicenceStatus.SUSPENDED
-        assert got.created_at.tzinfo is not None
+        assert got.created_at == stamp and got.created_at.utcoffset().total_seconds() == 0
         assert got.record == '{"holder_name":"张三"}'
         assert s.get(LicenceType, TYPE_CODE).face_schema == FACE_SCHEMA
         stored = s.connection().execute(text("SELECT state, status FROM licence")).one()
