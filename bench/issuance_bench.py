@@ -107,7 +107,9 @@ def main() -> None:
         with Session(services.engine) as session:
             sample = session.execute(select(Licence).limit(args.single)).scalars().all()
             packages = [
-                build_package(lic, session.get(Batch, lic.batch_id), services.contracts.registry.address).to_json()
+                build_package(
+                    lic, session.get(Batch, lic.batch_id), services.contracts.registry.address
+                ).to_json()
                 for lic in sample
             ]
         times = []

@@ -228,6 +228,17 @@ def _check_hash(name: str, value: object) -> bytes:
     return value
 
 
+def inclusion_proof_length(index: int, size: int) -> int:
+    """Hashes in the inclusion proof of `index` in a tree of `size` leaves, in O(1): the
+    levels below the split from the right edge, plus the left siblings above it."""
+    _check_int("index", index)
+    _check_int("size", size)
+    if not 0 <= index < size:
+        raise ProofError(f"leaf index {index} is out of range for tree size {size}")
+    inner = (index ^ (size - 1)).bit_length()
+    return inner + (index >> inner).bit_count()
+
+
 def _check_proof(proof: Sequence[bytes], expected_len: int, what: str) -> None:
     if len(proof) != expected_len:
         raise ProofError(f"{what} has {len(proof)} hashes, expected {expected_len} for these tree sizes")
@@ -238,7 +249,7 @@ def _check_proof(proof: Sequence[bytes], expected_len: int, what: str) -> None:
 def root_from_inclusion_proof(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]) -> bytes:
     """Root implied by an inclusion proof (RFC 9162 §2.1.3.2); raises ProofError if malformed."""
     _check_hash("leaf hash", leaf_hash)
-    _check_proof(proof, len(inclusion_ranges(index, size)), "inclusion proof")
+    _check_proof(proof, inclusion_proof_length(index, size), "inclusion proof")
     fn, sn, r = index, size - 1, leaf_hash
     for p in proof:
         if sn == 0:
@@ -341,7 +352,7 @@ class InclusionProof:
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", tuple(self.path))
         _check_hash("leaf_hash", self.leaf_hash)
-        _check_proof(self.path, len(inclusion_ranges(self.index, self.size)), "path")
+        _check_proof(self.path, inclusion_proof_length(self.index, self.size), "path")
 
     def root(self) -> bytes:
         """The root this proof leads to."""

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from ledger.chain.contracts import Batch as ChainBatch
 from ledger.chain.contracts import LeafStatus, LicenceRegistry, StatusRecord
 from ledger.licences.package import build_package
-from ledger.licences.verify import verify_package
+from ledger.licences.verify import verify_licence
 from ledger.models import Batch, Licence, LicenceState
 from ledger.storage import BodyStore
 
@@ -84,8 +84,8 @@ def verify_all(
             if not licences:
                 break
             for licence in licences:
-                package = build_package(licence, batches[licence.batch_id], registry.address).to_json()
-                result = verify_package(package, registry=snapshot, store=store)  # type: ignore[arg-type]
+                package = build_package(licence, batches[licence.batch_id], registry.address)
+                result = verify_licence(package, registry=snapshot, store=store)  # type: ignore[arg-type]
                 checked += 1
                 if result.valid:
                     valid += 1

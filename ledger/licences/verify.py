@@ -76,15 +76,31 @@ def verify_package(
 ) -> VerificationResult:
     """Verify a portable package (parsed JSON). `registry` None means the chain is unreachable
     (`chain_problem` says why)."""
-    checks: list[Check] = []
     try:
         package = LicencePackage.from_json(data)
-        fields = package.disclosed()
+    except VerificationError as exc:
+        return _unreadable(str(exc))
+    return verify_licence(
+        package, registry=registry, chain_problem=chain_problem, store=store, at_block=at_block, today=today
+    )
+
+
+def verify_licence(
+    package: LicencePackage,
+    *,
+    registry: LicenceRegistry | None,
+    chain_problem: str | None = None,
+    store: BodyStore | None = None,
+    at_block: int | None = None,
+    today: date | None = None,
+) -> VerificationResult:
+    """Verify a package already parsed (the bulk verifier builds them from the database)."""
+    checks: list[Check] = []
+    fields = package.disclosed()
+    try:
         _check_identifier(fields)
     except VerificationError as exc:
-        checks.append(Check("FORMAT", Outcome.INVALID, str(exc)))
-        checks += [Check(n, Outcome.SKIPPED, "the package could not be read") for n in CHECKS[1:]]
-        return VerificationResult(None, tuple(checks))
+        return _unreadable(str(exc))
     checks.append(Check("FORMAT", Outcome.VALID, f"{len(fields)} of {len(package.fields)} fields disclosed"))
     checks.append(_integrity(package))
     intact = checks[-1].status is Outcome.VALID
@@ -111,6 +127,12 @@ def verify_package(
     checks.append(_validity(fields, registry, at_block, today))
     checks.append(_body(package, store))
     return VerificationResult(fields["ZZBS"], tuple(checks))
+
+
+def _unreadable(problem: str) -> VerificationResult:
+    checks = [Check("FORMAT", Outcome.INVALID, problem)]
+    checks += [Check(n, Outcome.SKIPPED, "the package could not be read") for n in CHECKS[1:]]
+    return VerificationResult(None, tuple(checks))
 
 
 def _check_identifier(fields: dict[str, str]) -> None:
