@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--body-kb", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--single", type=int, default=200, help="single verifications to time")
+    parser.add_argument("--workers", type=int, default=None, help="issuance processes (default: one per core)")
     args = parser.parse_args()
     figures: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -72,8 +73,12 @@ def main() -> None:
 
         start = time.perf_counter()
         report = IssueReport()
-        for _ in Issuance(services.engine, services.store).issue_iter(read_entries(source), base, report):
+        workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+        for _ in Issuance(services.engine, services.store).issue_iter(
+            read_entries(source), base, report, workers=workers
+        ):
             pass
+        figures["workers"] = workers
         stored = time.perf_counter()
         assert not report.rejected, report.rejected[:3]
         anchorer = services.anchorer(args.batch_size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -76,10 +77,13 @@ def issue(
     bulk: Annotated[bool, typer.Option("--bulk", help="A file of many licences (JSONL or CSV).")] = False,
     no_anchor: Annotated[bool, typer.Option("--no-anchor", help="Store only; anchor later.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Licences per anchored batch.")] = 10_000,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Processes preparing licences (default: one per core with --bulk).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Issue licences: validate, commit, store, then anchor them in batches. Exit 1 if any line fails."""
-    from ledger.licences.issuance import Issuance, IssueReport
+    from ledger.licences.issuance import CHUNK, Issuance, IssueReport
     from ledger.licences.sources import count_entries, read_entries
     from ledger.services import Services
 
@@ -98,7 +102,9 @@ def issue(
             disable=as_json or not err.is_terminal,
         ) as progress:
             task = progress.add_task("issue", total=total)
-            for done in issuance.issue_iter(read_entries(file), file.parent, report):
+            if workers is None:
+                workers = (os.cpu_count() or 1) if bulk and (total or 0) > 2 * CHUNK else 0
+            for done in issuance.issue_iter(read_entries(file), file.parent, report, workers=workers):
                 progress.update(task, completed=done)
         anchored = None
         if report.accepted and not no_anchor:

@@ -17,7 +17,7 @@ from licence_helpers import (
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ledger.licences.issuance import Issuance
+from ledger.licences.issuance import Issuance, IssueReport
 from ledger.licences.package import build_package
 from ledger.licences.status import find_licence, queue_change
 from ledger.licences.verify import Outcome, verify_package
@@ -232,3 +232,18 @@ def test_a_mined_but_unrecorded_anchor_is_recovered_from_chain_events(services, 
         assert batch.block == receipt["blockNumber"]
     assert all(verify(services, i).valid for i in report.accepted)
     assert TYPE_OTHER  # the other type stays untouched
+
+
+def test_parallel_preparation_gives_the_same_result(services, tmp_path):
+    entries = [licence_input(i, serial=f"2024P{i:05d}") for i in range(300)]
+    entries[10] = licence_input(10, type_code="11100000000013338W999")
+    entries[20] = licence_input(20, serial="2024P00021")  # the same identifier as line 22
+    report = IssueReport()
+    issuance = Issuance(services.engine, services.store)
+    for _ in issuance.issue_iter(list(enumerate(entries, 1)), tmp_path, report, workers=2):
+        pass
+    assert len(report.accepted) == 298
+    assert [r.line for r in report.rejected] == [11, 22]
+    assert "unknown licence type" in report.rejected[0].reason and "twice" in report.rejected[1].reason
+    anchored = services.anchorer().run()
+    assert anchored.licences == 298

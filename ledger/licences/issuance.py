@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from ledger.models import Authority, IssuerGrant, Licence, LicenceState, Licence
 from ledger.storage import BodyStore
 
 CHUNK = 2_000
+Entry = tuple[int, dict[str, Any] | Exception]
 
 
 @dataclass
@@ -54,7 +57,14 @@ class IssueReport:
 class Prepared:
     line: int
     row: dict[str, Any]
-    body: bytes | None
+
+
+@dataclass
+class ChunkResult:
+    entries: int
+    prepared: list[Prepared]
+    rejected: list[Rejected]
+    warnings: list[str]
 
 
 class Catalog:
@@ -86,31 +96,54 @@ class Issuance:
         return report
 
     def issue_iter(
-        self, entries: Iterable[tuple[int, dict[str, Any] | Exception]], base_dir: Path, report: IssueReport
+        self,
+        entries: Iterable[Entry],
+        base_dir: Path,
+        report: IssueReport,
+        *,
+        workers: int = 0,
     ) -> Iterator[int]:
-        """Like `issue`, yielding the number of entries done after each stored chunk."""
-        chunk: list[Prepared] = []
+        """Like `issue`, yielding the number of entries done after each stored chunk.
+
+        With `workers` > 1, chunks are prepared (validated, committed, bodies stored) in that
+        many processes while this one writes the database; at most 2 chunks per worker are in
+        flight, so memory stays flat however long the input.
+        """
         seen: set[str] = set()
         done = 0
-        for line, data in entries:
-            done += 1
+        if workers > 1:
+            url = self.engine.url.render_as_string(hide_password=False)
+            store_root = getattr(self.store, "root", None)
+            with ProcessPoolExecutor(
+                workers, initializer=_worker_init, initargs=(url, store_root, self.max_body)
+            ) as pool:
+                pending: deque[Future[ChunkResult]] = deque()
+                for chunk in _chunks(entries, CHUNK):
+                    pending.append(pool.submit(_worker_prepare, chunk, base_dir))
+                    if len(pending) >= 2 * workers:
+                        done += self._store(pending.popleft().result(), seen, report)
+                        yield done
+                while pending:
+                    done += self._store(pending.popleft().result(), seen, report)
+                    yield done
+            return
+        for chunk in _chunks(entries, CHUNK):
+            done += self._store(self.prepare_chunk(chunk, base_dir), seen, report)
+            yield done
+
+    def prepare_chunk(self, chunk: list[Entry], base_dir: Path) -> ChunkResult:
+        prepared, rejected, warnings = [], [], []
+        for line, data in chunk:
             try:
                 if isinstance(data, Exception):
                     raise RecordError([f"line is not a record: {data}"])
-                chunk.append(self.prepare(line, data, base_dir, seen, report))
+                prepared.append(self.prepare(line, data, base_dir, warnings))
             except (RecordError, BodyError) as exc:
-                report.rejected.append(Rejected(line, str(exc)))
-            if len(chunk) >= CHUNK:
-                self._store(chunk, report)
-                chunk = []
-                yield done
-        if chunk:
-            self._store(chunk, report)
-        yield done
+                rejected.append(Rejected(line, str(exc)))
+        return ChunkResult(len(chunk), prepared, rejected, warnings)
 
-    def prepare(
-        self, line: int, data: dict[str, Any], base_dir: Path, seen: set[str], report: IssueReport
-    ) -> Prepared:
+    def prepare(self, line: int, data: dict[str, Any], base_dir: Path, warnings: list[str]) -> Prepared:
+        """Validate one entry, store its body, and build its database row (not yet written)."""
         entry = parse_input(data)
         licence_type = self.catalog.types.get(entry.type_code)
         if licence_type is None:
@@ -124,13 +157,13 @@ class Issuance:
                     f"issuer_uscc: {entry.issuer_uscc} is not authorised to issue {entry.type_code} ({licence_type.name})"
                 ]
             )
-        problems, warnings = check_holders(entry.holders)
+        problems, holder_warnings = check_holders(entry.holders)
         problems += check_face(entry.face, licence_type.face_schema)
         if entry.valid_until and parse_date(entry.valid_until) < parse_date(entry.valid_from):
             problems.append("valid_until: before valid_from")
         if problems:
             raise RecordError(problems)
-        report.warnings += [f"line {line}: {w}" for w in warnings]
+        warnings += [f"line {line}: {w}" for w in holder_warnings]
 
         body, body_sha, body_type = None, None, None
         if entry.body:
@@ -143,9 +176,6 @@ class Issuance:
             body_sha = hashlib.sha256(body).hexdigest()
 
         identifier, lineage, version = self._identify(entry)
-        if identifier in seen:
-            raise RecordError([f"identifier: {identifier} appears twice in this run"])
-        seen.add(identifier)
         fields = build_fields(
             entry,
             identifier=identifier,
@@ -166,6 +196,7 @@ class Issuance:
             "record": commitments.canonical_record(fields),
             "salts": json.dumps(salts, separators=(",", ":")),
             "leaf_hash": commitments.leaf_hash(fields, salts),
+            "body_ref": self.store.put(body).ref if body is not None else None,
             "body_sha256": body_sha,
             "body_size": len(body) if body is not None else None,
             "body_type": body_type,
@@ -173,7 +204,7 @@ class Issuance:
             "status": LicenceStatus.ACTIVE,
             "supersedes": entry.supersedes,
         }
-        return Prepared(line, row, body)
+        return Prepared(line, row)
 
     def _identify(self, entry: LicenceInput) -> tuple[str, str, int]:
         if entry.supersedes:
@@ -200,20 +231,30 @@ class Issuance:
         identifier = identifiers.make_licence_identifier(type_code, issuer, serial, version)
         return identifier, f"{type_code}.{issuer}.{serial}", version
 
-    def _store(self, chunk: list[Prepared], report: IssueReport) -> None:
+    def _store(self, result: ChunkResult, seen: set[str], report: IssueReport) -> int:
+        """Write one prepared chunk: licences and outbox rows in one transaction."""
+        report.rejected += result.rejected
+        report.warnings += result.warnings
+        chunk = []
+        for item in result.prepared:
+            identifier = item.row["identifier"]
+            if identifier in seen:
+                report.rejected.append(Rejected(item.line, f"identifier: {identifier} appears twice in this run"))
+            else:
+                seen.add(identifier)
+                chunk.append(item)
         with Session(self.engine) as session:  # one query per chunk for existing identifiers
             wanted = [item.row["identifier"] for item in chunk]
-            existing = set(
-                session.execute(select(Licence.identifier).where(Licence.identifier.in_(wanted))).scalars()
-            )
+            existing = set(session.execute(select(Licence.identifier).where(Licence.identifier.in_(wanted))).scalars())
         for item in [i for i in chunk if i.row["identifier"] in existing]:
             report.rejected.append(Rejected(item.line, f"identifier: {item.row['identifier']} exists"))
         chunk = [i for i in chunk if i.row["identifier"] not in existing]
-        if not chunk:
-            return
-        for item in chunk:
-            if item.body is not None:
-                item.row["body_ref"] = self.store.put(item.body).ref
+        if chunk:
+            self._insert(chunk, report)
+        report.rejected.sort(key=lambda r: r.line)
+        return result.entries
+
+    def _insert(self, chunk: list[Prepared], report: IssueReport) -> None:
         rows = [{k: v for k, v in item.row.items() if k != "supersedes"} for item in chunk]
         with Session(self.engine) as session, session.begin():
             ids = session.execute(insert(Licence).returning(Licence.id, sort_by_parameter_order=True), rows)
@@ -228,3 +269,31 @@ class Issuance:
 
                     queue_supersede(session, item.row["supersedes"], licence_id)
         report.accepted += [r["identifier"] for r in rows]
+
+
+def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    chunk: list[Entry] = []
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER: Issuance | None = None
+
+
+def _worker_init(url: str, store_root: Path | None, max_body: int) -> None:
+    global _WORKER
+    from ledger.db import make_engine
+    from ledger.storage import LocalStore
+
+    store = LocalStore(store_root) if store_root is not None else None
+    _WORKER = Issuance(make_engine(url), store, max_body=max_body)  # type: ignore[arg-type]
+
+
+def _worker_prepare(chunk: list[Entry], base_dir: Path) -> ChunkResult:
+    assert _WORKER is not None
+    return _WORKER.prepare_chunk(chunk, base_dir)
