@@ -78,7 +78,8 @@ def issue(
     no_anchor: Annotated[bool, typer.Option("--no-anchor", help="Store only; anchor later.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Licences per anchored batch.")] = 10_000,
     workers: Annotated[
-        int | None, typer.Option(min=0, help="Processes preparing licences (default: one per core with --bulk).")
+        int | None,
+        typer.Option(min=0, help="Processes preparing licences (default: one per core with --bulk)."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

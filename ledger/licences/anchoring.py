@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from ledger import merkle
@@ -136,12 +136,11 @@ class Anchorer:
                     }
                 ],
             ).scalar_one()
-            session.execute(
-                update(Licence),
-                [
-                    {"id": r[0], "batch_id": batch_id, "leaf_index": i, "state": LicenceState.SEALED}
-                    for i, r in enumerate(members)
-                ],
+            session.connection().execute(
+                update(Licence.__table__)
+                .where(Licence.__table__.c.id == bindparam("lid"))
+                .values(batch_id=batch_id, leaf_index=bindparam("idx"), state=LicenceState.SEALED),
+                [{"lid": r[0], "idx": i} for i, r in enumerate(members)],
             )
             session.execute(delete(Outbox).where(Outbox.licence_id.in_([r[0] for r in members])))
 
@@ -190,12 +189,11 @@ class Anchorer:
                 .order_by(Licence.leaf_index)
             ).all()
             proofs = merkle.inclusion_proofs([bytes(m[1]) for m in members])
-            session.execute(
-                update(Licence),
-                [
-                    {"id": m[0], "proof": b"".join(p), "state": LicenceState.ANCHORED}
-                    for m, p in zip(members, proofs, strict=True)
-                ],
+            session.connection().execute(
+                update(Licence.__table__)
+                .where(Licence.__table__.c.id == bindparam("lid"))
+                .values(proof=bindparam("path"), state=LicenceState.ANCHORED),
+                [{"lid": m[0], "path": b"".join(p)} for m, p in zip(members, proofs, strict=True)],
             )
             session.execute(
                 update(Batch)

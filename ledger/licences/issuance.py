@@ -239,13 +239,17 @@ class Issuance:
         for item in result.prepared:
             identifier = item.row["identifier"]
             if identifier in seen:
-                report.rejected.append(Rejected(item.line, f"identifier: {identifier} appears twice in this run"))
+                report.rejected.append(
+                    Rejected(item.line, f"identifier: {identifier} appears twice in this run")
+                )
             else:
                 seen.add(identifier)
                 chunk.append(item)
         with Session(self.engine) as session:  # one query per chunk for existing identifiers
             wanted = [item.row["identifier"] for item in chunk]
-            existing = set(session.execute(select(Licence.identifier).where(Licence.identifier.in_(wanted))).scalars())
+            existing = set(
+                session.execute(select(Licence.identifier).where(Licence.identifier.in_(wanted))).scalars()
+            )
         for item in [i for i in chunk if i.row["identifier"] in existing]:
             report.rejected.append(Rejected(item.line, f"identifier: {item.row['identifier']} exists"))
         chunk = [i for i in chunk if i.row["identifier"] not in existing]
