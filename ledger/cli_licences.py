@@ -76,7 +76,9 @@ def issue(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".json, .jsonl or .csv")],
     bulk: Annotated[bool, typer.Option("--bulk", help="A file of many licences (JSONL or CSV).")] = False,
     no_anchor: Annotated[bool, typer.Option("--no-anchor", help="Store only; anchor later.")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, help="Licences per anchored batch.")] = 10_000,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Licences per anchored batch (default: settings).")
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(min=0, help="Processes preparing licences (default: one per core with --bulk)."),
@@ -84,14 +86,14 @@ def issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Issue licences: validate, commit, store, then anchor them in batches. Exit 1 if any line fails."""
-    from ledger.licences.issuance import CHUNK, Issuance, IssueReport
+    from ledger.licences.issuance import CHUNK, IssueReport
     from ledger.licences.sources import count_entries, read_entries
     from ledger.services import Services
 
     if bulk and file.suffix.lower() not in (".jsonl", ".csv"):
         raise ConfigError(f"{file}: --bulk takes a .jsonl or .csv file")
     with Services(get_settings()) as s:
-        issuance = Issuance(s.engine, s.store)
+        issuance = s.issuance()
         report = IssueReport()
         total = count_entries(file)
         with Progress(
@@ -109,7 +111,7 @@ def issue(
                 progress.update(task, completed=done)
         anchored = None
         if report.accepted and not no_anchor:
-            anchored = s.anchorer(batch_size).run(force=True)
+            anchored = s.anchorer(batch_size).run(force=s.settings.batch_window_seconds == 0)
     result = {
         "accepted": len(report.accepted),
         "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],
@@ -138,14 +140,15 @@ def issue(
 
 
 def anchor(
-    batch_size: Annotated[int, typer.Option(min=1)] = 10_000,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Default: settings.")] = None,
+    flush: Annotated[bool, typer.Option("--flush", help="Seal every waiting licence now.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Seal waiting licences into batches, anchor them, send queued status changes."""
+    """Seal licences that are due into batches, anchor them, send queued status changes."""
     from ledger.services import Services
 
     with Services(get_settings()) as s:
-        report = s.anchorer(batch_size).run(force=True)
+        report = s.anchorer(batch_size).run(force=flush or s.settings.batch_window_seconds == 0)
     if as_json:
         emit_json(report.__dict__)
     else:

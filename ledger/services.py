@@ -44,10 +44,22 @@ class Services:
     def registrar(self) -> LocalAccount:
         return self.settings.signer(self.client.chain_id)
 
-    def anchorer(self, batch_size: int = 10_000):  # type: ignore[no-untyped-def]
+    def anchorer(self, batch_size: int | None = None):  # type: ignore[no-untyped-def]
         from ledger.licences.anchoring import Anchorer
 
-        return Anchorer(self.engine, self.client, self.contracts, self.keys, batch_size=batch_size)
+        return Anchorer(
+            self.engine,
+            self.client,
+            self.contracts,
+            self.keys,
+            batch_size=batch_size or self.settings.batch_size,
+            window_seconds=self.settings.batch_window_seconds,
+        )
+
+    def issuance(self):  # type: ignore[no-untyped-def]
+        from ledger.licences.issuance import Issuance
+
+        return Issuance(self.engine, self.store, max_body=self.settings.max_body_bytes)
 
     def close(self) -> None:
         if "client" in self.__dict__:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     log_chunk_blocks: int = Field(2_000, gt=0, description="block range per eth_getLogs call")
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite in data_dir")
     ipfs_url: str | None = Field(None, description="Kubo RPC URL; unset = the embedded blockstore")
+    batch_size: int = Field(10_000, gt=0, description="licences per anchored batch at most")
+    batch_window_seconds: float = Field(
+        0.0, ge=0, description="seal a smaller batch once its oldest licence waited this long (0: at once)"
+    )
+    max_body_bytes: int = Field(20 * 1024 * 1024, gt=0, description="largest licence body file accepted")
     private_key: SecretStr | None = Field(None, description="hex key signing this component's transactions")
     keystore: Path | None = Field(None, description="encrypted JSON keystore (alternative to private_key)")
     keystore_password: SecretStr | None = None

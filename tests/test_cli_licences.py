@@ -113,3 +113,62 @@ def write_json(tmp_path, data) -> str:
     path = tmp_path / "one.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return str(path)
+
+
+def test_bulk_csv(data_dir, tmp_path):
+    import csv
+
+    from licence_helpers import ISSUER, TYPE_PERSON
+
+    path = tmp_path / "licences.csv"
+    columns = [
+        "type_code",
+        "issuer_uscc",
+        "number",
+        "issue_date",
+        "valid_from",
+        "valid_until",
+        "holder_name",
+        "holder_code",
+        "holder_code_type",
+        "KZ_ZYLB",
+        "KZ_ZCRQ",
+    ]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        writer.writerow(
+            [
+                TYPE_PERSON,
+                ISSUER,
+                "京1",
+                "20240101",
+                "20240101",
+                "20340101",
+                "王五",
+                "11010519491231002X",
+                "111",
+                "建筑工程",
+                "20240101",
+            ]
+        )
+        writer.writerow(
+            [
+                TYPE_PERSON,
+                ISSUER,
+                "京2",
+                "20240101",
+                "20240101",
+                "20340101",
+                "赵六",
+                "11010519491231002X",
+                "111",
+                "建筑工程",
+                "2024-01-01",
+            ]
+        )
+    result = invoke("issue", "--bulk", str(path), "--json")
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["accepted"] == 1
+    assert report["rejected"][0]["line"] == 3 and "face.KZ_ZCRQ" in report["rejected"][0]["reason"]
+    assert invoke("verify", report["identifiers"][0]).exit_code == 0

@@ -26,8 +26,9 @@ from ledger.settings import load_settings
 
 
 @pytest.fixture
-def services(tmp_path):
-    s = ready_services(load_settings(data_dir=tmp_path / "data"))
+def services(tmp_path, database_url):
+    """The pipeline over the embedded chain, on SQLite and on PostgreSQL."""
+    s = ready_services(load_settings(data_dir=tmp_path / "data", database_url=database_url))
     yield s
     s.close()
 
@@ -247,3 +248,30 @@ def test_parallel_preparation_gives_the_same_result(services, tmp_path):
     assert "unknown licence type" in report.rejected[0].reason and "twice" in report.rejected[1].reason
     anchored = services.anchorer().run()
     assert anchored.licences == 298
+
+
+def test_batches_wait_for_their_window_or_their_size(services, tmp_path):
+    from ledger.licences.anchoring import Anchorer, AnchorReport
+
+    issue(services, tmp_path, [licence_input(i) for i in range(5)], anchor=False)
+    waiting = Anchorer(
+        services.engine,
+        services.client,
+        services.contracts,
+        services.keys,
+        batch_size=10,
+        window_seconds=3600,
+    )
+    report = AnchorReport()
+    waiting.seal(report, force=False)
+    assert report.sealed == 0  # 5 < 10 and the oldest has not waited an hour
+    by_size = Anchorer(
+        services.engine, services.client, services.contracts, services.keys, batch_size=2, window_seconds=3600
+    )
+    by_size.seal(report, force=False)
+    assert report.sealed == 2  # two full batches of 2; the fifth licence keeps waiting
+    impatient = Anchorer(
+        services.engine, services.client, services.contracts, services.keys, batch_size=10, window_seconds=0
+    )
+    impatient.seal(report, force=False)
+    assert report.sealed == 3
