@@ -57,6 +57,7 @@ class IssueReport:
 class Prepared:
     line: int
     row: dict[str, Any]
+    body: bytes | None = None  # dropped once stored
 
 
 @dataclass
@@ -140,6 +141,9 @@ class Issuance:
                 prepared.append(self.prepare(line, data, base_dir, warnings))
             except (RecordError, BodyError) as exc:
                 rejected.append(Rejected(line, str(exc)))
+        with_body = [p for p in prepared if p.body is not None]
+        for item, stored in zip(with_body, self.store.put_many([p.body for p in with_body]), strict=True):
+            item.row["body_ref"], item.body = stored.ref, None
         return ChunkResult(len(chunk), prepared, rejected, warnings)
 
     def prepare(self, line: int, data: dict[str, Any], base_dir: Path, warnings: list[str]) -> Prepared:
@@ -196,7 +200,7 @@ class Issuance:
             "record": commitments.canonical_record(fields),
             "salts": json.dumps(salts, separators=(",", ":")),
             "leaf_hash": commitments.leaf_hash(fields, salts),
-            "body_ref": self.store.put(body).ref if body is not None else None,
+            "body_ref": None,  # set when the chunk's bodies are stored
             "body_sha256": body_sha,
             "body_size": len(body) if body is not None else None,
             "body_type": body_type,
@@ -204,7 +208,7 @@ class Issuance:
             "status": LicenceStatus.ACTIVE,
             "supersedes": entry.supersedes,
         }
-        return Prepared(line, row)
+        return Prepared(line, row, body)
 
     def _identify(self, entry: LicenceInput) -> tuple[str, str, int]:
         if entry.supersedes:
@@ -292,9 +296,9 @@ _WORKER: Issuance | None = None
 def _worker_init(url: str, store_root: Path | None, max_body: int) -> None:
     global _WORKER
     from ledger.db import make_engine
-    from ledger.storage import LocalStore
+    from ledger.storage import PackStore
 
-    store = LocalStore(store_root) if store_root is not None else None
+    store = PackStore(store_root) if store_root is not None else None
     _WORKER = Issuance(make_engine(url), store, max_body=max_body)  # type: ignore[arg-type]
 
 

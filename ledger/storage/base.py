@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +15,8 @@ class StoredBody:
 
 class BodyStore(Protocol):
     def put(self, data: bytes) -> StoredBody: ...
+
+    def put_many(self, bodies: Sequence[bytes]) -> list[StoredBody]: ...
 
     def get(self, ref: str) -> bytes: ...
 
