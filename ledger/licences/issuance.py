@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, literal, select
 from sqlmodel import Session
 
 from ledger import identifiers
@@ -33,7 +33,16 @@ from ledger.licences.record import (
     parse_date,
     parse_input,
 )
-from ledger.models import Authority, IssuerGrant, Licence, LicenceState, LicenceStatus, LicenceType, Outbox
+from ledger.models import (
+    Authority,
+    IssuerGrant,
+    Licence,
+    LicenceState,
+    LicenceStatus,
+    LicenceType,
+    Outbox,
+    utcnow,
+)
 from ledger.storage import BodyStore
 
 CHUNK = 2_000
@@ -263,19 +272,29 @@ class Issuance:
         return result.entries
 
     def _insert(self, chunk: list[Prepared], report: IssueReport) -> None:
-        rows = [{k: v for k, v in item.row.items() if k != "supersedes"} for item in chunk]
+        now = utcnow()
+        rows = [{**{k: v for k, v in item.row.items() if k != "supersedes"}, "created_at": now} for item in chunk]
+        identifiers = [r["identifier"] for r in rows]
+        licences, outbox = Licence.__table__, Outbox.__table__
         with Session(self.engine) as session, session.begin():
-            ids = session.execute(insert(Licence).returning(Licence.id, sort_by_parameter_order=True), rows)
-            ids = [r[0] for r in ids]
-            session.execute(
-                insert(Outbox),
-                [{"licence_id": i, "type_code": r["type_code"]} for i, r in zip(ids, rows, strict=True)],
+            conn = session.connection()
+            conn.execute(insert(licences), rows)  # one executemany, no per-row round trips
+            conn.execute(
+                insert(outbox).from_select(
+                    ["licence_id", "type_code", "created_at"],
+                    select(licences.c.id, licences.c.type_code, literal(now, type_=outbox.c.created_at.type)).where(
+                        licences.c.identifier.in_(identifiers)
+                    ),
+                )
             )
-            for licence_id, item in zip(ids, chunk, strict=True):
+            for item in chunk:
                 if item.row["supersedes"]:
                     from ledger.licences.status import queue_supersede
 
-                    queue_supersede(session, item.row["supersedes"], licence_id)
+                    new_id = conn.execute(
+                        select(licences.c.id).where(licences.c.identifier == item.row["identifier"])
+                    ).scalar_one()
+                    queue_supersede(session, item.row["supersedes"], new_id)
         report.accepted += [r["identifier"] for r in rows]
 
 
