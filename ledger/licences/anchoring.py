@@ -136,11 +136,11 @@ class Anchorer:
                     }
                 ],
             ).scalar_one()
-            session.connection().execute(
-                update(Licence.__table__)
-                .where(Licence.__table__.c.id == bindparam("lid"))
-                .values(batch_id=batch_id, leaf_index=bindparam("idx"), state=LicenceState.SEALED),
-                [{"lid": r[0], "idx": i} for i, r in enumerate(members)],
+            # leaf order is licence id order: the leaf index is set with the proof, when anchored
+            session.execute(
+                update(Licence)
+                .where(Licence.id.in_([r[0] for r in members]))
+                .values(batch_id=batch_id, state=LicenceState.SEALED)
             )
             session.execute(delete(Outbox).where(Outbox.licence_id.in_([r[0] for r in members])))
 
@@ -184,16 +184,17 @@ class Anchorer:
     def _finish(self, batch: Batch, block: int, tx: str | None) -> int:
         with Session(self.engine) as session, session.begin():
             members = session.execute(
-                select(Licence.id, Licence.leaf_hash)
-                .where(Licence.batch_id == batch.id)
-                .order_by(Licence.leaf_index)
+                select(Licence.id, Licence.leaf_hash).where(Licence.batch_id == batch.id).order_by(Licence.id)
             ).all()
             proofs = merkle.inclusion_proofs([bytes(m[1]) for m in members])
             session.connection().execute(
                 update(Licence.__table__)
                 .where(Licence.__table__.c.id == bindparam("lid"))
-                .values(proof=bindparam("path"), state=LicenceState.ANCHORED),
-                [{"lid": m[0], "path": b"".join(p)} for m, p in zip(members, proofs, strict=True)],
+                .values(leaf_index=bindparam("idx"), proof=bindparam("path"), state=LicenceState.ANCHORED),
+                [
+                    {"lid": m[0], "idx": i, "path": b"".join(p)}
+                    for i, (m, p) in enumerate(zip(members, proofs, strict=True))
+                ],
             )
             session.execute(
                 update(Batch)

@@ -180,7 +180,7 @@ class Issuance:
 
         body, body_sha, body_type = None, None, None
         if entry.body:
-            path = (base_dir / entry.body).resolve()
+            path = base_dir / entry.body
             try:
                 body = path.read_bytes()
             except OSError as exc:
@@ -273,7 +273,9 @@ class Issuance:
 
     def _insert(self, chunk: list[Prepared], report: IssueReport) -> None:
         now = utcnow()
-        rows = [{**{k: v for k, v in item.row.items() if k != "supersedes"}, "created_at": now} for item in chunk]
+        rows = [
+            {**{k: v for k, v in item.row.items() if k != "supersedes"}, "created_at": now} for item in chunk
+        ]
         identifiers = [r["identifier"] for r in rows]
         licences, outbox = Licence.__table__, Outbox.__table__
         with Session(self.engine) as session, session.begin():
@@ -282,9 +284,9 @@ class Issuance:
             conn.execute(
                 insert(outbox).from_select(
                     ["licence_id", "type_code", "created_at"],
-                    select(licences.c.id, licences.c.type_code, literal(now, type_=outbox.c.created_at.type)).where(
-                        licences.c.identifier.in_(identifiers)
-                    ),
+                    select(
+                        licences.c.id, licences.c.type_code, literal(now, type_=outbox.c.created_at.type)
+                    ).where(licences.c.identifier.in_(identifiers)),
                 )
             )
             for item in chunk:

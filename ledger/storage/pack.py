@@ -38,7 +38,9 @@ class PackStore:
     def _db(self) -> sqlite3.Connection:
         if self._index is None or self._pid != os.getpid():  # never share a connection across fork
             (self.root / "packs").mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.root / "index.sqlite", timeout=60, check_same_thread=False, isolation_level=None)
+            db = sqlite3.connect(
+                self.root / "index.sqlite", timeout=60, check_same_thread=False, isolation_level=None
+            )
             # Switching to WAL takes an exclusive lock that the busy timeout does not cover:
             # processes opening a new store at once take turns through a file lock.
             with open(self.root / "index.lock", "w") as lock:
@@ -48,13 +50,17 @@ class PackStore:
                     "CREATE TABLE IF NOT EXISTS body (digest BLOB PRIMARY KEY, pack INTEGER NOT NULL,"
                     " offset INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID"
                 )
-                db.execute("CREATE TABLE IF NOT EXISTS pack (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS pack (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+                )
             db.execute("PRAGMA synchronous=NORMAL")
             self._index, self._pid, self._pack, self._readers = db, os.getpid(), None, {}
         return self._index
 
     def _locate(self, digest: bytes) -> tuple[int, int, int] | None:
-        return self._db().execute("SELECT pack, offset, length FROM body WHERE digest = ?", (digest,)).fetchone()
+        return (
+            self._db().execute("SELECT pack, offset, length FROM body WHERE digest = ?", (digest,)).fetchone()
+        )
 
     # ----- writing -----
 
