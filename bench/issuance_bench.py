@@ -57,7 +57,9 @@ def main() -> None:
     parser.add_argument("--body-kb", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--single", type=int, default=200, help="single verifications to time")
-    parser.add_argument("--workers", type=int, default=None, help="issuance processes (default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="issuance processes (default: one per core)"
+    )
     args = parser.parse_args()
     figures: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -100,7 +102,7 @@ def main() -> None:
         from ledger.licences.bulk_verify import verify_all
 
         start = time.perf_counter()
-        summary = verify_all(services.engine, services.contracts.registry, services.store)
+        summary = verify_all(services.engine, services.contracts.registry, services.store, workers=workers)
         elapsed = time.perf_counter() - start
         assert summary["valid"] == args.count, summary
         figures["bulk verification (licences/s)"] = round(args.count / elapsed)

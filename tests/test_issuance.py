@@ -275,3 +275,21 @@ def test_batches_wait_for_their_window_or_their_size(services, tmp_path):
     )
     impatient.seal(report, force=False)
     assert report.sealed == 3
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_bulk_verification_finds_the_revoked_and_the_tampered(services, tmp_path, workers):
+    from ledger.licences.bulk_verify import verify_all
+
+    report, _ = issue(services, tmp_path, [licence_input(i) for i in range(20)])
+    with Session(services.engine) as session:
+        queue_change(session, report.accepted[4], ActionKind.REVOKE, 7)
+        tampered = find_licence(session, report.accepted[9])
+        tampered.record = tampered.record.replace("张9", "李9")  # an altered database row
+        session.add(tampered)
+        session.commit()
+    services.anchorer().run()
+    summary = verify_all(services.engine, services.contracts.registry, services.store, workers=workers)
+    assert (summary["checked"], summary["valid"]) == (20, 18)
+    assert summary["failed_checks"] == {"STATUS": 1, "INTEGRITY": 1}
+    assert sorted(summary["invalid"]) == sorted([report.accepted[4], report.accepted[9]])

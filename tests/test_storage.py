@@ -62,7 +62,9 @@ def _write(args):
 
 def test_parallel_writers_in_separate_processes(tmp_path):
     with ProcessPoolExecutor(2) as pool:
-        results = [pair for chunk in pool.map(_write, [(tmp_path / "s", i) for i in range(4)]) for pair in chunk]
+        results = [
+            pair for chunk in pool.map(_write, [(tmp_path / "s", i) for i in range(4)]) for pair in chunk
+        ]
     store = PackStore(tmp_path / "s")
     assert all(store.get(ref) == body for ref, body in results)
     assert len(list((tmp_path / "s" / "packs").iterdir())) >= 2
