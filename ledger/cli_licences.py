@@ -110,19 +110,19 @@ def issue(
             for done in issuance.issue_iter(read_entries(file), file.parent, report, workers=workers):
                 progress.update(task, completed=done)
         anchored = None
-        if report.accepted and not no_anchor:
+        if report.accepted_count and not no_anchor:
             anchored = s.anchorer(batch_size).run(force=s.settings.batch_window_seconds == 0)
     result = {
-        "accepted": len(report.accepted),
+        "accepted": report.accepted_count,
         "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],
         "warnings": report.warnings,
-        "identifiers": report.accepted if len(report.accepted) <= 100 else None,
+        "identifiers": report.accepted if report.accepted_count <= 100 else None,
         "anchoring": anchored.__dict__ if anchored else None,
     }
     if as_json:
         emit_json(result)
     else:
-        out.print(f"accepted {len(report.accepted)}, rejected {len(report.rejected)}")
+        out.print(f"accepted {report.accepted_count}, rejected {len(report.rejected)}")
         for identifier in report.accepted[:20]:
             out.print(f"  {identifier}", soft_wrap=True)
         for r in report.rejected:

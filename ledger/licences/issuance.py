@@ -57,7 +57,9 @@ class Rejected:
 
 @dataclass
 class IssueReport:
-    accepted: list[str] = field(default_factory=list)  # identifiers
+    accepted: list[str] = field(default_factory=list)  # identifiers, the first `keep` of them
+    accepted_count: int = 0
+    keep: int = 10_000  # memory stays flat however many licences a run issues
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -119,7 +121,6 @@ class Issuance:
         many processes while this one writes the database; at most 2 chunks per worker are in
         flight, so memory stays flat however long the input.
         """
-        seen: set[str] = set()
         done = 0
         if workers > 1:
             url = self.engine.url.render_as_string(hide_password=False)
@@ -131,14 +132,14 @@ class Issuance:
                 for chunk in _chunks(entries, CHUNK):
                     pending.append(pool.submit(_worker_prepare, chunk, base_dir))
                     if len(pending) >= 2 * workers:
-                        done += self._store(pending.popleft().result(), seen, report)
+                        done += self._store(pending.popleft().result(), report)
                         yield done
                 while pending:
-                    done += self._store(pending.popleft().result(), seen, report)
+                    done += self._store(pending.popleft().result(), report)
                     yield done
             return
         for chunk in _chunks(entries, CHUNK):
-            done += self._store(self.prepare_chunk(chunk, base_dir), seen, report)
+            done += self._store(self.prepare_chunk(chunk, base_dir), report)
             yield done
 
     def prepare_chunk(self, chunk: list[Entry], base_dir: Path) -> ChunkResult:
@@ -244,11 +245,12 @@ class Issuance:
         identifier = identifiers.make_licence_identifier(type_code, issuer, serial, version)
         return identifier, f"{type_code}.{issuer}.{serial}", version
 
-    def _store(self, result: ChunkResult, seen: set[str], report: IssueReport) -> int:
-        """Write one prepared chunk: licences and outbox rows in one transaction."""
+    def _store(self, result: ChunkResult, report: IssueReport) -> int:
+        """Write one prepared chunk: licences and outbox rows in one transaction. Duplicates
+        within the chunk are caught here, duplicates of earlier chunks by the database."""
         report.rejected += result.rejected
-        report.warnings += result.warnings
-        chunk = []
+        report.warnings += result.warnings[: max(0, 1000 - len(report.warnings))]
+        chunk, seen = [], set()
         for item in result.prepared:
             identifier = item.row["identifier"]
             if identifier in seen:
@@ -297,7 +299,10 @@ class Issuance:
                         select(licences.c.id).where(licences.c.identifier == item.row["identifier"])
                     ).scalar_one()
                     queue_supersede(session, item.row["supersedes"], new_id)
-        report.accepted += [r["identifier"] for r in rows]
+        report.accepted_count += len(rows)
+        room = report.keep - len(report.accepted)
+        if room > 0:
+            report.accepted += [r["identifier"] for r in rows[:room]]
 
 
 def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
