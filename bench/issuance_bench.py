@@ -29,7 +29,7 @@ from licence_helpers import licence_input, ready_services  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from ledger.licences.issuance import Issuance, IssueReport  # noqa: E402
+from ledger.licences.issuance import IssueReport  # noqa: E402
 from ledger.licences.sources import read_entries  # noqa: E402
 from ledger.settings import load_settings  # noqa: E402
 
@@ -76,9 +76,7 @@ def main() -> None:
         start = time.perf_counter()
         report = IssueReport()
         workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-        for _ in Issuance(services.engine, services.store).issue_iter(
-            read_entries(source), base, report, workers=workers
-        ):
+        for _ in services.issuance().issue_iter(read_entries(source), base, report, workers=workers):
             pass
         figures["workers"] = workers
         stored = time.perf_counter()
@@ -102,7 +100,13 @@ def main() -> None:
         from ledger.licences.bulk_verify import verify_all
 
         start = time.perf_counter()
-        summary = verify_all(services.engine, services.contracts.registry, services.store, workers=workers)
+        summary = verify_all(
+            services.engine,
+            services.contracts.registry,
+            services.bodies,
+            settings=services.settings,
+            workers=workers,
+        )
         elapsed = time.perf_counter() - start
         assert summary["valid"] == args.count, summary
         figures["bulk verification (licences/s)"] = round(args.count / elapsed)
@@ -120,9 +124,10 @@ def main() -> None:
                 for lic in sample
             ]
         times = []
+        opener = services.body_opener()
         for data in packages:
             t = time.perf_counter()
-            assert verify_package(data, registry=services.contracts.registry, store=services.store).valid
+            assert verify_package(data, registry=services.contracts.registry, bodies=opener).valid
             times.append((time.perf_counter() - t) * 1000)
         figures["single verification p50 (ms)"] = round(statistics.median(times), 2)
         figures["single verification p95 (ms)"] = round(sorted(times)[int(len(times) * 0.95)], 2)

@@ -21,7 +21,8 @@ STATUS_STYLE = {"VALID": "green", "INVALID": "red", "SKIPPED": "dim", "ERROR": "
 
 def register(app: typer.Typer) -> None:
     app.add_typer(issuer_app, name="issuer")
-    for command in (check_id, issue, anchor, export, verify):
+    app.add_typer(storage_app, name="storage")
+    for command in (check_id, issue, anchor, export, verify, erase):
         app.command(command.__name__.replace("_", "-"))(handles_errors(command))
     for kind in ("suspend", "reinstate", "revoke"):
         app.command(kind, help=f"{kind.capitalize()} a licence (sent on chain once it is anchored).")(
@@ -241,9 +242,9 @@ def verify(
             registry = s.contracts.registry
         except ChainError as exc:  # unreachable or wrong chain: ERROR, never INVALID
             problem = str(exc)
-        store = s.store if (settings.data_dir / "store").exists() else None
+        opener = s.body_opener() if (settings.data_dir / "store").exists() else None
         result = verify_package(
-            data, registry=registry, chain_problem=problem, store=store, at_block=at_block
+            data, registry=registry, chain_problem=problem, bodies=opener, at_block=at_block
         )
     if as_json:
         emit_json(result.to_json())
@@ -287,3 +288,82 @@ def _load_target(target: str, s) -> object:  # type: ignore[no-untyped-def]
             book = json.loads(address_book_path(s.settings.data_dir, batch.chain_id).read_text())
             address = book["contracts"]["LicenceRegistry"]["address"]
         return build_package(licence, batch, address).to_json()
+
+
+storage_app = typer.Typer(no_args_is_help=True, help="Licence bodies in the store (embedded or kubo).")
+
+
+@storage_app.command("audit")
+@handles_errors
+def storage_audit(as_json: JsonOpt = False) -> None:
+    """Check every stored body: retrievable, decrypts, matches its commitment. Exit 1 on problems."""
+    from sqlalchemy import func, select
+
+    from ledger.licences.bodies import audit
+    from ledger.models import Licence
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        with s.engine.connect() as conn:
+            total = conn.execute(
+                select(func.count(Licence.id)).where(Licence.body_ref.is_not(None))
+            ).scalar_one()
+        with Progress(
+            TextColumn("auditing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=as_json or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("audit", total=total)
+            report = audit(s.engine, s.bodies, lambda done: progress.update(task, completed=done))
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        colour = "green" if report.clean else "red"
+        out.print(
+            f"[{colour}]checked {report.checked}[/]: {report.ok} intact, {report.erased} erased, "
+            f"{len(report.missing)} missing, {len(report.corrupt)} corrupt"
+        )
+        for item in report.missing[:50]:
+            out.print(f"  missing: {item}", soft_wrap=True)
+        for item in report.corrupt[:50]:
+            out.print(f"  corrupt: {item}", soft_wrap=True)
+    if not report.clean:
+        raise typer.Exit(1)
+
+
+@storage_app.command("export-car")
+@handles_errors
+def storage_export_car(cid: str, output: Annotated[Path, typer.Option("-o", "--output")]) -> None:
+    """Export a body's DAG from the embedded store as a CAR file (`ipfs dag import` reads it)."""
+    from ledger.services import Services
+    from ledger.storage import EmbeddedStore
+
+    with Services(get_settings()) as s:
+        if not isinstance(s.store, EmbeddedStore):
+            raise ConfigError("export-car reads the embedded store; unset CERTLEDGER_IPFS_URL")
+        with open(output, "wb") as f:
+            s.store.export_car(cid, f)
+    out.print(f"wrote {output}")
+
+
+def erase(
+    identifier: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded with the erasure).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Crypto-shred a licence body: its data key is destroyed; the hash stays anchored."""
+    from sqlmodel import Session
+
+    from ledger.licences.bodies import erase as erase_body
+    from ledger.services import Services
+
+    with Services(get_settings()) as s, Session(s.engine) as session:
+        licence = erase_body(session, s.store, identifier, reason)
+        result = {"identifier": identifier, "erased_at": licence.erased_at, "reason": licence.erase_reason}
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"erased the body of {identifier}: {reason}", soft_wrap=True)

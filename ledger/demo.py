@@ -18,7 +18,6 @@ from ledger.chain.deploy import deploy, open_deployment
 from ledger.chain.keys import DEV_CHAIN_IDS
 from ledger.errors import ConfigError, DeploymentError
 from ledger.issuers import register_issuer
-from ledger.licences.issuance import Issuance
 from ledger.licences.package import build_package
 from ledger.licences.status import queue_change
 from ledger.licences.verify import verify_package
@@ -59,7 +58,7 @@ def run_demo(s: Services, *, types: int = 12, per_type: int = 4) -> dict[str, An
             name = f"{t.code}-{len(entries)}.pdf"
             (bodies / name).write_bytes(sample_pdf(f"certledger sample {t.code} #{k}"))
             entries.append((len(entries) + 1, maker.licence(t, len(entries), body=name)))
-    report = Issuance(s.engine, s.store).issue(entries, bodies)
+    report = s.issuance().issue(entries, bodies)
     if report.rejected:
         raise ConfigError(f"sample licences were refused: {report.rejected[:3]}")
     anchoring = s.anchorer().run(force=True)
@@ -78,7 +77,7 @@ def run_demo(s: Services, *, types: int = 12, per_type: int = 4) -> dict[str, An
         for identifier in report.accepted:
             licence = by_id[identifier]
             package = build_package(licence, session.get(Batch, licence.batch_id), contracts.registry.address)
-            result = verify_package(package.to_json(), registry=contracts.registry, store=s.store)
+            result = verify_package(package.to_json(), registry=contracts.registry, bodies=s.body_opener())
             results.append({"type": names[licence.type_code], **result.to_json()})
     return {
         "chain_id": client.chain_id,

@@ -96,8 +96,11 @@ class Licence(SQLModel, table=True):
     record: str  # RFC 8785 canonical JSON of the fields
     salts: str  # JSON {field: salt hex}
     leaf_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
-    body_ref: str | None = None
-    body_sha256: str | None = None
+    body_ref: str | None = None  # CID of the encrypted body
+    body_key: str | None = None  # its data key, wrapped under a keyring KEK; None once erased
+    erased_at: datetime | None = None
+    erase_reason: str | None = None
+    body_sha256: str | None = None  # of the plaintext, as committed in the leaf
     body_size: int | None = None
     body_type: str | None = None
     state: LicenceState = LicenceState.PENDING

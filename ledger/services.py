@@ -56,12 +56,46 @@ class Services:
             window_seconds=self.settings.batch_window_seconds,
         )
 
+    @cached_property
+    def bodies(self):  # type: ignore[no-untyped-def]
+        from ledger.licences.bodies import LicenceBodies, open_keyring
+
+        passphrase = self.settings.keyring_passphrase
+        keyring = open_keyring(
+            self.settings.keyring_path, passphrase.get_secret_value() if passphrase else None
+        )
+        return LicenceBodies(self.store, keyring)
+
     def issuance(self):  # type: ignore[no-untyped-def]
         from ledger.licences.issuance import Issuance
 
-        return Issuance(self.engine, self.store, max_body=self.settings.max_body_bytes)
+        return Issuance(
+            self.engine, self.bodies, max_body=self.settings.max_body_bytes, settings=self.settings
+        )
+
+    def body_opener(self):  # type: ignore[no-untyped-def]
+        """Opens the body of a licence issued here (from the database, store and keyring)."""
+        from sqlmodel import Session
+
+        from ledger.errors import NotFound
+        from ledger.licences.bodies import Erased
+        from ledger.licences.status import find_licence
+
+        def open_body(package):  # type: ignore[no-untyped-def]
+            identifier = package.disclosed()["ZZBS"]
+            with Session(self.engine) as session:
+                licence = find_licence(session, identifier)
+            if licence.body_ref is None or (package.body_ref and package.body_ref != licence.body_ref):
+                raise NotFound(f"no stored body for {identifier}")
+            if licence.body_key is None:
+                return Erased(licence.erased_at, licence.erase_reason)
+            return self.bodies.open(identifier, licence.body_ref, licence.body_key)
+
+        return open_body
 
     def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
         if "client" in self.__dict__:
             self.client.close()
         if "engine" in self.__dict__:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     private_key: SecretStr | None = Field(None, description="hex key signing this component's transactions")
     keystore: Path | None = Field(None, description="encrypted JSON keystore (alternative to private_key)")
     keystore_password: SecretStr | None = None
+    keyring: Path | None = Field(
+        None, description="key-encryption keyring; unset = keys/keyring.json in data_dir"
+    )
+    keyring_passphrase: SecretStr | None = Field(None, description="passphrase sealing the keyring file")
     dev_account: int = Field(0, ge=0, lt=20, description="development key index (dev chains only)")
 
     @classmethod
@@ -80,6 +84,10 @@ class Settings(BaseSettings):
     @property
     def deployments_dir(self) -> Path:
         return self.data_dir / "deployments"
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.keyring or self.data_dir / "keys" / "keyring.json"
 
     @property
     def effective_database_url(self) -> str:

@@ -34,7 +34,7 @@ def services(tmp_path, database_url):
 
 
 def issue(services, tmp_path, entries, anchor=True):
-    report = Issuance(services.engine, services.store).issue(list(enumerate(entries, 1)), tmp_path)
+    report = services.issuance().issue(list(enumerate(entries, 1)), tmp_path)
     anchored = services.anchorer(batch_size=1000).run(force=True) if anchor else None
     return report, anchored
 
@@ -49,7 +49,7 @@ def package_of(services, identifier):
 
 def verify(services, identifier, **kwargs):
     data = package_of(services, identifier).to_json()
-    return verify_package(data, registry=services.contracts.registry, store=services.store, **kwargs)
+    return verify_package(data, registry=services.contracts.registry, bodies=services.body_opener(), **kwargs)
 
 
 def outcomes(result):
@@ -102,7 +102,7 @@ def test_duplicate_identifier_and_version_is_refused(services, tmp_path):
 )
 def test_bad_bodies_are_refused(services, tmp_path, data, needle):
     name = write_body(tmp_path, "bad.bin", data)
-    issuance = Issuance(services.engine, services.store, max_body=1024 * 1024)
+    issuance = Issuance(services.engine, services.bodies, max_body=1024 * 1024)
     report = issuance.issue([(1, licence_input(1, body=name))], tmp_path)
     assert needle in report.rejected[0].reason and not report.accepted
 
@@ -240,7 +240,7 @@ def test_parallel_preparation_gives_the_same_result(services, tmp_path):
     entries[10] = licence_input(10, type_code="11100000000013338W999")
     entries[20] = licence_input(20, serial="2024P00021")  # the same identifier as line 22
     report = IssueReport()
-    issuance = Issuance(services.engine, services.store)
+    issuance = services.issuance()
     for _ in issuance.issue_iter(list(enumerate(entries, 1)), tmp_path, report, workers=2):
         pass
     assert len(report.accepted) == 298
@@ -289,7 +289,13 @@ def test_bulk_verification_finds_the_revoked_and_the_tampered(services, tmp_path
         session.add(tampered)
         session.commit()
     services.anchorer().run()
-    summary = verify_all(services.engine, services.contracts.registry, services.store, workers=workers)
+    summary = verify_all(
+        services.engine,
+        services.contracts.registry,
+        services.bodies,
+        settings=services.settings,
+        workers=workers,
+    )
     assert (summary["checked"], summary["valid"]) == (20, 18)
     assert summary["failed_checks"] == {"STATUS": 1, "INTEGRITY": 1}
     assert sorted(summary["invalid"]) == sorted([report.accepted[4], report.accepted[9]])

@@ -57,7 +57,7 @@ def test_kill_9_during_bulk_issuance_then_resume(tmp_path):
         event = services.contracts.registry.contract.events.BatchAnchored()
         roots = [bytes(e["args"]["root"]) for e in services.client.events(event, 0)]
         assert len(roots) == len(set(roots)) == len(batches)  # each root anchored exactly once
-        summary = verify_all(services.engine, services.contracts.registry, services.store)
+        summary = verify_all(services.engine, services.contracts.registry, services.bodies)
         assert summary["valid"] == COUNT, summary
     finally:
         services.close()

@@ -1,63 +1,104 @@
-"""The local content-addressed pack store."""
+"""The embedded blockstore: content addressing, crash safety, parallel writers, pins."""
 
 from __future__ import annotations
 
-import hashlib
+import io
 import os
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
 from ledger.errors import NotFound, StorageError
-from ledger.storage import PackStore
+from ledger.storage import EmbeddedStore
+from ledger.storage.car import read_car
+
+HELLO = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"  # kubo's CID of b"hello world"
 
 
-def test_round_trip_and_content_addressing(tmp_path):
-    store = PackStore(tmp_path / "s")
-    bodies = [os.urandom(n) for n in (0, 1, 1000, 300_000)]
-    stored = store.put_many(bodies)
-    for body, s in zip(bodies, stored, strict=True):
-        assert s.ref == "sha256:" + hashlib.sha256(body).hexdigest() and s.size == len(body)
-        assert store.get(s.ref) == body and store.has(s.ref) and store.stat(s.ref).size == len(body)
-    again = PackStore(tmp_path / "s")  # another process opening the same store
-    assert again.get(stored[3].ref) == bodies[3]
+def test_round_trip_streaming_and_stat(tmp_path):
+    store = EmbeddedStore(tmp_path / "s")
+    assert store.put(b"hello world").cid == HELLO
+    for size in (0, 1, 262_144, 262_145, 3_000_000):
+        body = os.urandom(size)
+        stored = store.put(iter([body[: size // 3], body[size // 3 :]]))  # any piece sizes
+        assert stored.size == size and store.stat(stored.cid).size == size
+        assert b"".join(store.get(stored.cid)) == body and store.has(stored.cid)
+    again = EmbeddedStore(tmp_path / "s")  # another process opening the same store
+    assert again.read(HELLO) == b"hello world"
 
 
 def test_the_same_content_is_stored_once(tmp_path):
-    store = PackStore(tmp_path / "s")
+    store = EmbeddedStore(tmp_path / "s")
     body = os.urandom(5000)
     store.put_many([body, body])
     store.put(body)
-    packs = list((tmp_path / "s" / "packs").iterdir())
-    assert sum(p.stat().st_size for p in packs) == 5000
+    assert sum(p.stat().st_size for p in (tmp_path / "s" / "packs").iterdir()) == 5000
 
 
-def test_unknown_and_malformed_refs(tmp_path):
-    store = PackStore(tmp_path / "s")
+def test_unknown_and_malformed_cids(tmp_path):
+    store = EmbeddedStore(tmp_path / "s")
     with pytest.raises(NotFound):
-        store.get("sha256:" + "00" * 32)
-    for bad in ("sha256:xyz", "md5:" + "00" * 16, "sha256:" + "zz" * 32):
+        store.read(HELLO)
+    for bad in ("sha256:" + "00" * 32, "bafy!!!", "", "Qm123"):
         with pytest.raises(StorageError):
-            store.get(bad)
+            store.read(bad)
 
 
 def test_a_torn_tail_after_a_crash_is_harmless(tmp_path):
-    store = PackStore(tmp_path / "s")
+    store = EmbeddedStore(tmp_path / "s")
     kept = store.put(b"complete body")
     pack = next((tmp_path / "s" / "packs").iterdir())
     with open(pack, "ab") as f:  # a crash mid-append: bytes written, index never committed
         f.write(b"half a bo")
-    reopened = PackStore(tmp_path / "s")
-    assert reopened.get(kept.ref) == b"complete body"
-    assert not reopened.has("sha256:" + hashlib.sha256(b"half a body").hexdigest())
-    assert reopened.get(reopened.put(b"next").ref) == b"next"
+    reopened = EmbeddedStore(tmp_path / "s")
+    assert reopened.read(kept.cid) == b"complete body"
+    assert reopened.read(reopened.put(b"next").cid) == b"next"
+
+
+def test_a_corrupted_block_is_detected(tmp_path):
+    store = EmbeddedStore(tmp_path / "s")
+    body = os.urandom(600_000)  # three leaves and a root node
+    stored = store.put(body)
+    pack = next((tmp_path / "s" / "packs").iterdir())
+    data = bytearray(pack.read_bytes())
+    data[300_000] ^= 0x01
+    pack.write_bytes(bytes(data))
+    with pytest.raises(StorageError):
+        EmbeddedStore(tmp_path / "s").read(stored.cid)
+
+
+def test_pins(tmp_path):
+    store = EmbeddedStore(tmp_path / "s")
+    cid = store.put(b"pinned").cid
+    assert store.pack.pinned(store_cid_bytes(cid))
+    store.unpin(cid)
+    assert not store.pack.pinned(store_cid_bytes(cid))
+    store.pin(cid)
+    assert store.pack.pinned(store_cid_bytes(cid))
+
+
+def test_car_export_reads_back(tmp_path):
+    store = EmbeddedStore(tmp_path / "s")
+    body = os.urandom(700_000)
+    cid = store.put(body).cid
+    out = io.BytesIO()
+    store.export_car(cid, out)
+    roots, blocks = read_car(io.BytesIO(out.getvalue()))
+    blocks = list(blocks)
+    assert [str(r) for r in roots] == [cid] and len(blocks) == 4  # root + 3 leaves
+
+
+def store_cid_bytes(cid: str) -> bytes:
+    from ledger.storage.cid import CID
+
+    return CID.parse(cid).to_bytes()
 
 
 def _write(args):
     root, seed = args
-    store = PackStore(root)
+    store = EmbeddedStore(root)
     bodies = [seed.to_bytes(4, "big") + os.urandom(2000) for _ in range(200)]
-    return [(s.ref, b) for s, b in zip(store.put_many(bodies), bodies, strict=True)]
+    return [(s.cid, b) for s, b in zip(store.put_many(bodies), bodies, strict=True)]
 
 
 def test_parallel_writers_in_separate_processes(tmp_path):
@@ -65,6 +106,6 @@ def test_parallel_writers_in_separate_processes(tmp_path):
         results = [
             pair for chunk in pool.map(_write, [(tmp_path / "s", i) for i in range(4)]) for pair in chunk
         ]
-    store = PackStore(tmp_path / "s")
-    assert all(store.get(ref) == body for ref, body in results)
+    store = EmbeddedStore(tmp_path / "s")
+    assert all(store.read(cid) == body for cid, body in results)
     assert len(list((tmp_path / "s" / "packs").iterdir())) >= 2

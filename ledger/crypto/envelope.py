@@ -175,7 +175,7 @@ def _decrypt(pieces: Iterable[bytes], aead: AESGCM, ad: bytes) -> Iterator[bytes
                 else "truncated: the final chunk is missing (the envelope has a header and no chunks)",
             )
         if counter >= _MAX_CHUNKS:
-            raise DecryptionError("format", f"not a valid certledger envelope: more than {_MAX_CHUNKS} chunks")
+            raise DecryptionError("format", f"not a certledger envelope: more than {_MAX_CHUNKS} chunks")
         trailer = pack(counter, final)
         try:
             plain = aead.decrypt(nonce_prefix + trailer[:4], sealed, aad_prefix + trailer)
@@ -217,7 +217,8 @@ def _parse_header(header: bytes) -> tuple[int, bytes]:
         )
     if len(header) < HEADER_SIZE:
         raise DecryptionError(
-            "truncated", f"truncated: the envelope header is incomplete ({len(header)} of {HEADER_SIZE} bytes)"
+            "truncated",
+            f"truncated: the envelope header is incomplete ({len(header)} of {HEADER_SIZE} bytes)",
         )
     _, _, size, nonce_prefix = _HEADER.unpack(header)
     problem = _chunk_size_problem(size)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -16,10 +15,12 @@ from sqlmodel import Session
 
 from ledger.chain.contracts import Batch as ChainBatch
 from ledger.chain.contracts import LeafStatus, LicenceRegistry, StatusRecord
+from ledger.errors import NotFound
+from ledger.licences.bodies import Erased, LicenceBodies, licence_bodies
 from ledger.licences.package import build_package
 from ledger.licences.verify import verify_licence
 from ledger.models import Batch, Licence, LicenceState
-from ledger.storage import BodyStore, PackStore
+from ledger.settings import Settings
 
 EVENT_STATUS = {
     "LicenceSuspended": LeafStatus.SUSPENDED,
@@ -77,7 +78,12 @@ class RegistrySnapshot:
 
 
 def verify_all(
-    engine: Engine, registry: LicenceRegistry, store: BodyStore | None, *, workers: int = 0
+    engine: Engine,
+    registry: LicenceRegistry,
+    bodies: LicenceBodies | None,
+    *,
+    settings: Settings | None = None,
+    workers: int = 0,
 ) -> dict[str, Any]:
     """Verify every anchored licence; `workers` > 1 splits the ids over that many processes."""
     with Session(engine) as session:
@@ -88,34 +94,39 @@ def verify_all(
     snapshot = RegistrySnapshot.read(registry, roots)
     if low is None:
         return _merge([])
-    if workers <= 1:
-        return _merge([_verify_range(engine, snapshot, store, low, high)])
+    if workers <= 1 or settings is None:
+        return _merge([_verify_range(engine, snapshot, bodies, low, high)])
     url = engine.url.render_as_string(hide_password=False)
-    store_root = getattr(store, "root", None)
     step = (high - low) // workers + 1
     ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
         parts = list(
-            pool.map(_verify_range_in_worker, [(url, store_root, snapshot, a, b) for a, b in ranges])
+            pool.map(
+                _verify_range_in_worker,
+                [(url, settings if bodies else None, snapshot, a, b) for a, b in ranges],
+            )
         )
     return _merge(parts)
 
 
-def _verify_range_in_worker(args: tuple[str, Path | None, RegistrySnapshot, int, int]) -> dict[str, Any]:
+def _verify_range_in_worker(args: tuple[str, Settings | None, RegistrySnapshot, int, int]) -> dict[str, Any]:
     from ledger.db import make_engine
 
-    url, store_root, snapshot, low, high = args
+    url, settings, snapshot, low, high = args
     engine = make_engine(url)
+    bodies = licence_bodies(settings) if settings else None
     try:
-        return _verify_range(engine, snapshot, PackStore(store_root) if store_root else None, low, high)
+        return _verify_range(engine, snapshot, bodies, low, high)
     finally:
         engine.dispose()
+        if bodies:
+            bodies.store.close()
 
 
 def _verify_range(
     engine: Engine,
     snapshot: RegistrySnapshot,
-    store: BodyStore | None,
+    bodies: LicenceBodies | None,
     low: int,
     high: int,
     chunk: int = 5_000,
@@ -140,7 +151,8 @@ def _verify_range(
                 break
             for licence in licences:
                 package = build_package(licence, batches[licence.batch_id], snapshot.address)
-                result = verify_licence(package, registry=snapshot, store=store)  # type: ignore[arg-type]
+                opener = _opener(licence, bodies) if bodies else None
+                result = verify_licence(package, registry=snapshot, bodies=opener)  # type: ignore[arg-type]
                 checked += 1
                 if result.valid:
                     valid += 1
@@ -150,6 +162,17 @@ def _verify_range(
             last = licences[-1].id
             session.expunge_all()  # keep memory flat
     return {"checked": checked, "valid": valid, "invalid": invalid[:100], "failed_checks": dict(failures)}
+
+
+def _opener(licence: Licence, bodies: LicenceBodies):  # type: ignore[no-untyped-def]
+    def open_body(package):  # type: ignore[no-untyped-def]
+        if licence.body_ref is None:
+            raise NotFound("no stored body")
+        if licence.body_key is None:
+            return Erased(licence.erased_at, licence.erase_reason)
+        return bodies.open(licence.identifier, licence.body_ref, licence.body_key)
+
+    return open_body
 
 
 def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:

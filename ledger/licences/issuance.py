@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from ledger import identifiers
 from ledger.licences import commitments
+from ledger.licences.bodies import LicenceBodies, licence_bodies
 from ledger.licences.body import DEFAULT_MAX_BODY, BodyError, check_body
 from ledger.licences.record import (
     LicenceInput,
@@ -43,7 +44,7 @@ from ledger.models import (
     Outbox,
     utcnow,
 )
-from ledger.storage import BodyStore
+from ledger.settings import Settings
 
 CHUNK = 2_000
 Entry = tuple[int, dict[str, Any] | Exception]
@@ -93,10 +94,18 @@ def holder_key(code_type: str, code: str) -> str:
 
 
 class Issuance:
-    def __init__(self, engine: Engine, store: BodyStore, *, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        bodies: LicenceBodies,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        settings: Settings | None = None,
+    ) -> None:
         self.engine = engine
-        self.store = store
+        self.bodies = bodies
         self.max_body = max_body
+        self.settings = settings  # lets worker processes open their own store and keyring
         with Session(engine) as session:
             self.catalog = Catalog(session)
 
@@ -122,11 +131,10 @@ class Issuance:
         flight, so memory stays flat however long the input.
         """
         done = 0
-        if workers > 1:
+        if workers > 1 and self.settings is not None:
             url = self.engine.url.render_as_string(hide_password=False)
-            store_root = getattr(self.store, "root", None)
             with ProcessPoolExecutor(
-                workers, initializer=_worker_init, initargs=(url, store_root, self.max_body)
+                workers, initializer=_worker_init, initargs=(url, self.settings, self.max_body)
             ) as pool:
                 pending: deque[Future[ChunkResult]] = deque()
                 for chunk in _chunks(entries, CHUNK):
@@ -152,8 +160,9 @@ class Issuance:
             except (RecordError, BodyError) as exc:
                 rejected.append(Rejected(line, str(exc)))
         with_body = [p for p in prepared if p.body is not None]
-        for item, stored in zip(with_body, self.store.put_many([p.body for p in with_body]), strict=True):
-            item.row["body_ref"], item.body = stored.ref, None
+        sealed = self.bodies.seal_many([(p.row["identifier"], p.body) for p in with_body])  # type: ignore[misc]
+        for item, body in zip(with_body, sealed, strict=True):
+            item.row["body_ref"], item.row["body_key"], item.body = body.cid, body.wrapped_key, None
         return ChunkResult(len(chunk), prepared, rejected, warnings)
 
     def prepare(self, line: int, data: dict[str, Any], base_dir: Path, warnings: list[str]) -> Prepared:
@@ -210,7 +219,8 @@ class Issuance:
             "record": commitments.canonical_record(fields),
             "salts": json.dumps(salts, separators=(",", ":")),
             "leaf_hash": commitments.leaf_hash(fields, salts),
-            "body_ref": None,  # set when the chunk's bodies are stored
+            "body_ref": None,  # set when the chunk's bodies are sealed and stored
+            "body_key": None,
             "body_sha256": body_sha,
             "body_size": len(body) if body is not None else None,
             "body_type": body_type,
@@ -319,13 +329,11 @@ def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
 _WORKER: Issuance | None = None
 
 
-def _worker_init(url: str, store_root: Path | None, max_body: int) -> None:
+def _worker_init(url: str, settings: Settings, max_body: int) -> None:
     global _WORKER
     from ledger.db import make_engine
-    from ledger.storage import PackStore
 
-    store = PackStore(store_root) if store_root is not None else None
-    _WORKER = Issuance(make_engine(url), store, max_body=max_body)  # type: ignore[arg-type]
+    _WORKER = Issuance(make_engine(url), licence_bodies(settings), max_body=max_body)
 
 
 def _worker_prepare(chunk: list[Entry], base_dir: Path) -> ChunkResult:

@@ -66,7 +66,7 @@ class LicencePackage:
                 "block": self.block,
                 "transaction": self.transaction,
             },
-            "body": {"ref": self.body_ref} if self.body_ref else None,
+            "body": {"cid": self.body_ref} if self.body_ref else None,
         }
 
     @classmethod
@@ -117,7 +117,7 @@ class LicencePackage:
             registry=registry,
             block=block,
             transaction=anchor.get("transaction"),
-            body_ref=body.get("ref") if isinstance(body, dict) else None,
+            body_ref=body.get("cid") if isinstance(body, dict) else None,
         )
 
 

@@ -8,6 +8,7 @@ never valid.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -16,12 +17,15 @@ from typing import Any
 from ledger import identifiers, merkle
 from ledger.chain.contracts import Batch as ChainBatch
 from ledger.chain.contracts import LeafStatus, LicenceRegistry, StatusRecord, code_hash
-from ledger.errors import ChainError, LedgerError, NotFound, ProofError, VerificationError
+from ledger.errors import ChainError, LedgerError, NotFound, ProofError, StorageError, VerificationError
+from ledger.licences.bodies import Erased
 from ledger.licences.commitments import leaf_entry
 from ledger.licences.package import LicencePackage
 from ledger.licences.record import parse_date
 from ledger.licences.status import REASONS
-from ledger.storage import BodyStore
+
+# Opens a package's body: its plaintext, Erased, or NotFound when this system lacks it.
+BodyOpener = Callable[[LicencePackage], "bytes | Erased"]
 
 CHECKS = ("FORMAT", "INTEGRITY", "ANCHOR", "STATUS", "VALIDITY", "BODY")
 
@@ -70,7 +74,7 @@ def verify_package(
     *,
     registry: LicenceRegistry | None,
     chain_problem: str | None = None,
-    store: BodyStore | None = None,
+    bodies: BodyOpener | None = None,
     at_block: int | None = None,
     today: date | None = None,
 ) -> VerificationResult:
@@ -81,7 +85,7 @@ def verify_package(
     except VerificationError as exc:
         return _unreadable(str(exc))
     return verify_licence(
-        package, registry=registry, chain_problem=chain_problem, store=store, at_block=at_block, today=today
+        package, registry=registry, chain_problem=chain_problem, bodies=bodies, at_block=at_block, today=today
     )
 
 
@@ -90,7 +94,7 @@ def verify_licence(
     *,
     registry: LicenceRegistry | None,
     chain_problem: str | None = None,
-    store: BodyStore | None = None,
+    bodies: BodyOpener | None = None,
     at_block: int | None = None,
     today: date | None = None,
 ) -> VerificationResult:
@@ -125,7 +129,7 @@ def verify_licence(
         except ChainError as exc:
             checks += [Check(n, Outcome.ERROR, f"chain query failed: {exc}") for n in ("ANCHOR", "STATUS")]
     checks.append(_validity(fields, registry, at_block, today))
-    checks.append(_body(package, store))
+    checks.append(_body(package, bodies))
     return VerificationResult(fields["ZZBS"], tuple(checks))
 
 
@@ -245,18 +249,30 @@ def _validity(
     return Check("VALIDITY", Outcome.VALID, f"valid {start or '…'} to {end or 'long-term'} on {today:%Y%m%d}")
 
 
-def _body(package: LicencePackage, store: BodyStore | None) -> Check:
+def _body(package: LicencePackage, bodies: BodyOpener | None) -> Check:
     expected = package.disclosed().get("BODY_SHA256")
     if expected is None:
         return Check("BODY", Outcome.SKIPPED, "no body commitment disclosed")
-    if store is None or package.body_ref is None:
-        return Check("BODY", Outcome.SKIPPED, "the body is not available here")
+    if bodies is None:
+        return Check(
+            "BODY", Outcome.SKIPPED, "the body is not available here (the issuer's store and keyring open it)"
+        )
     try:
-        actual = hashlib.sha256(store.get(package.body_ref)).hexdigest()
+        body = bodies(package)
     except NotFound:
-        return Check("BODY", Outcome.SKIPPED, "the body is not in this store")
+        return Check("BODY", Outcome.SKIPPED, "the body is not available here")
+    except StorageError as exc:  # a damaged block, a failed decryption, a KEK that does not fit
+        return Check("BODY", Outcome.INVALID, f"the stored body cannot be read back intact: {exc}")
     except LedgerError as exc:
         return Check("BODY", Outcome.ERROR, f"the body could not be read: {exc}")
+    if isinstance(body, Erased):
+        when = f" on {body.at:%Y-%m-%d}" if body.at else ""
+        return Check(
+            "BODY", Outcome.SKIPPED, f"erased{when} ({body.reason or 'no reason given'}): the hash stays"
+        )
+    actual = hashlib.sha256(body).hexdigest()
     if actual != expected:
         return Check("BODY", Outcome.INVALID, "the stored body does not match its commitment")
-    return Check("BODY", Outcome.VALID, f"body matches its SHA-256 commitment ({expected[:16]}…)")
+    return Check(
+        "BODY", Outcome.VALID, f"body decrypts and matches its SHA-256 commitment ({expected[:16]}…)"
+    )

@@ -1,30 +1,27 @@
-"""The local content-addressed store: bodies appended to pack files, indexed by SHA-256.
+"""Block packs: blocks appended to pack files, indexed by their binary CID in SQLite.
 
-One file per body costs hundreds of microseconds of system time per write on these machines;
+One file per block costs hundreds of microseconds of system time per write on these machines;
 appending to a pack file costs a few. Each process appends to its own pack file, so parallel
-writers never interleave. A batch of bodies is appended, flushed and fsync'ed before its index
-rows are committed: after a crash the index only names complete bodies (a torn tail of a pack
-is unreferenced and harmless), and a body is durable before any licence refers to it.
+writers never interleave. A batch of blocks is appended, flushed and fsync'ed before its index
+rows are committed: after a crash the index only names complete blocks (a torn tail of a pack
+is unreferenced and harmless), and a block is durable before anything refers to it.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from ledger.errors import NotFound, StorageError
-from ledger.storage.base import StoredBody
+from ledger.errors import StorageError
 
-PREFIX = "sha256:"
 PACK_LIMIT = 1 << 30  # start a new pack file after 1 GiB
 
 
-class PackStore:
+class BlockPack:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
@@ -47,9 +44,10 @@ class PackStore:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(
-                    "CREATE TABLE IF NOT EXISTS body (digest BLOB PRIMARY KEY, pack INTEGER NOT NULL,"
+                    "CREATE TABLE IF NOT EXISTS block (cid BLOB PRIMARY KEY, pack INTEGER NOT NULL,"
                     " offset INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID"
                 )
+                db.execute("CREATE TABLE IF NOT EXISTS pin (cid BLOB PRIMARY KEY) WITHOUT ROWID")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS pack (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
                 )
@@ -57,48 +55,51 @@ class PackStore:
             self._index, self._pid, self._pack, self._readers = db, os.getpid(), None, {}
         return self._index
 
-    def _locate(self, digest: bytes) -> tuple[int, int, int] | None:
-        return (
-            self._db().execute("SELECT pack, offset, length FROM body WHERE digest = ?", (digest,)).fetchone()
-        )
+    def _locate(self, cid: bytes) -> tuple[int, int, int] | None:
+        return self._db().execute("SELECT pack, offset, length FROM block WHERE cid = ?", (cid,)).fetchone()
 
     # ----- writing -----
 
-    def put(self, data: bytes) -> StoredBody:
-        return self.put_many([data])[0]
-
-    def put_many(self, bodies: Sequence[bytes]) -> list[StoredBody]:
-        """Store many bodies with one fsync and one index transaction."""
-        digests = [hashlib.sha256(b).digest() for b in bodies]
+    def put_blocks(self, blocks: Sequence[tuple[bytes, bytes]], pins: Sequence[bytes] = ()) -> None:
+        """Store (binary CID, data) blocks and pin the given CIDs: one fsync, one transaction."""
         with self._lock:
             db = self._db()
+            cids = [c for c, _ in blocks]
             known = {
                 row[0]
-                for i in range(0, len(digests), 500)
+                for i in range(0, len(cids), 500)
                 for row in db.execute(
-                    f"SELECT digest FROM body WHERE digest IN ({','.join('?' * len(digests[i : i + 500]))})",
-                    digests[i : i + 500],
+                    f"SELECT cid FROM block WHERE cid IN ({','.join('?' * len(cids[i : i + 500]))})",
+                    cids[i : i + 500],
                 )
             }
             rows, fresh = [], set()
-            if any(d not in known for d in digests):
-                pack_id, f = self._writable()
-                try:
-                    for digest, body in zip(digests, bodies, strict=True):
-                        if digest in known or digest in fresh:
+            try:
+                if any(c not in known for c in cids):
+                    pack_id, f = self._writable()
+                    for cid, data in blocks:
+                        if cid in known or cid in fresh:
                             continue
                         offset = f.tell()
-                        f.write(body)
-                        rows.append((digest, pack_id, offset, len(body)))
-                        fresh.add(digest)
+                        f.write(data)
+                        rows.append((cid, pack_id, offset, len(data)))
+                        fresh.add(cid)
                     f.flush()
                     os.fsync(f.fileno())
-                    db.execute("BEGIN IMMEDIATE")
-                    db.executemany("INSERT OR IGNORE INTO body VALUES (?, ?, ?, ?)", rows)
-                    db.execute("COMMIT")
-                except OSError as exc:
-                    raise StorageError(f"cannot store bodies in {self.root}: {exc}") from None
-        return [StoredBody(PREFIX + d.hex(), len(b)) for d, b in zip(digests, bodies, strict=True)]
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR IGNORE INTO block VALUES (?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR IGNORE INTO pin VALUES (?)", [(p,) for p in pins])
+                db.execute("COMMIT")
+            except OSError as exc:
+                raise StorageError(f"cannot store blocks in {self.root}: {exc}") from None
+
+    def unpin(self, cid: bytes) -> None:
+        with self._lock:
+            self._db().execute("DELETE FROM pin WHERE cid = ?", (cid,))
+
+    def pinned(self, cid: bytes) -> bool:
+        with self._lock:
+            return self._db().execute("SELECT 1 FROM pin WHERE cid = ?", (cid,)).fetchone() is not None
 
     def _writable(self) -> tuple[int, object]:
         if self._pack is not None and self._pack[1].tell() < PACK_LIMIT:  # type: ignore[attr-defined]
@@ -114,12 +115,11 @@ class PackStore:
 
     # ----- reading -----
 
-    def get(self, ref: str) -> bytes:
-        digest = _digest(ref)
+    def get_block(self, cid: bytes) -> bytes | None:
         with self._lock:
-            found = self._locate(digest)
+            found = self._locate(cid)
             if found is None:
-                raise NotFound(f"body {ref} is not in the store {self.root}")
+                return None
             pack, offset, length = found
             fd = self._readers.get(pack)
             if fd is None:
@@ -127,19 +127,12 @@ class PackStore:
                 fd = self._readers[pack] = os.open(self.root / "packs" / name, os.O_RDONLY)
         data = os.pread(fd, length, offset)
         if len(data) != length:
-            raise StorageError(f"body {ref}: pack file is truncated")
+            raise StorageError(f"block {cid.hex()}: its pack file is truncated")
         return data
 
-    def has(self, ref: str) -> bool:
+    def has_block(self, cid: bytes) -> bool:
         with self._lock:
-            return self._locate(_digest(ref)) is not None
-
-    def stat(self, ref: str) -> StoredBody:
-        with self._lock:
-            found = self._locate(_digest(ref))
-        if found is None:
-            raise NotFound(f"body {ref} is not in the store {self.root}")
-        return StoredBody(ref, found[2])
+            return self._locate(cid) is not None
 
     def close(self) -> None:
         if self._pack is not None:
@@ -149,12 +142,3 @@ class PackStore:
         if self._index is not None:
             self._index.close()
         self._pack, self._readers, self._index = None, {}, None
-
-
-def _digest(ref: str) -> bytes:
-    if not ref.startswith(PREFIX) or len(ref) != len(PREFIX) + 64:
-        raise StorageError(f"not a content address of this store: {ref!r}")
-    try:
-        return bytes.fromhex(ref[len(PREFIX) :])
-    except ValueError:
-        raise StorageError(f"not a content address of this store: {ref!r}") from None

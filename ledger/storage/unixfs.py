@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ledger.errors import StorageError
-from ledger.storage.cid import DAG_PB, RAW, CID, decode_varint, encode_varint
+from ledger.storage.cid import CID, DAG_PB, RAW, decode_varint, encode_varint
 
 DEFAULT_CHUNK_SIZE = 262144  # kubo's default chunker: size-262144
 DEFAULT_MAX_LINKS = 174  # boxo helpers.DefaultLinksPerBlock: 8192 // (34 + 8 + 5)
