@@ -71,19 +71,14 @@ def test_audit_finds_a_deleted_block_and_a_corrupted_one(services, tmp_path):
     clean = audit(services.engine, services.bodies)
     assert (clean.checked, clean.ok, clean.missing, clean.corrupt) == (4, 4, [], [])
     deleted, corrupted = (stored(services, i) for i in report.accepted[1:3])
-    pack = services.store.pack
     from ledger.storage.cid import CID
 
-    db = pack._db()
+    db = services.store.pack._db()
     db.execute("DELETE FROM block WHERE cid = ?", (CID.parse(deleted.body_ref).to_bytes(),))
-    location = db.execute(
-        "SELECT pack, offset FROM block WHERE cid = ?", (CID.parse(corrupted.body_ref).to_bytes(),)
-    ).fetchone()
-    name = db.execute("SELECT name FROM pack WHERE id = ?", (location[0],)).fetchone()[0]
-    path = pack.root / "packs" / name
-    data = bytearray(path.read_bytes())
-    data[location[1] + 40] ^= 0xFF
-    path.write_bytes(bytes(data))
+    root = CID.parse(corrupted.body_ref).to_bytes()  # the root node, small: kept in the index
+    (inline,) = db.execute("SELECT inline FROM block WHERE cid = ?", (root,)).fetchone()
+    damaged = bytes([inline[0] ^ 0xFF]) + bytes(inline[1:])
+    db.execute("UPDATE block SET inline = ? WHERE cid = ?", (damaged, root))
     found = audit(services.engine, services.bodies)
     assert found.checked == 4 and found.ok == 2
     assert [m.split()[0] for m in found.missing] == [deleted.identifier]

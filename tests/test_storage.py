@@ -29,10 +29,12 @@ def test_round_trip_streaming_and_stat(tmp_path):
 
 def test_the_same_content_is_stored_once(tmp_path):
     store = EmbeddedStore(tmp_path / "s")
-    body = os.urandom(5000)
-    store.put_many([body, body])
-    store.put(body)
-    assert sum(p.stat().st_size for p in (tmp_path / "s" / "packs").iterdir()) == 5000
+    small, large = os.urandom(5000), os.urandom(100_000)  # kept in the index / in a pack file
+    store.put_many([small, small, large])
+    store.put(small)
+    store.put(large)
+    assert store.pack._db().execute("SELECT count(*) FROM block").fetchone()[0] == 2
+    assert sum(p.stat().st_size for p in (tmp_path / "s" / "packs").iterdir()) == 100_000
 
 
 def test_unknown_and_malformed_cids(tmp_path):
@@ -46,12 +48,13 @@ def test_unknown_and_malformed_cids(tmp_path):
 
 def test_a_torn_tail_after_a_crash_is_harmless(tmp_path):
     store = EmbeddedStore(tmp_path / "s")
-    kept = store.put(b"complete body")
+    body = os.urandom(100_000)  # large enough for a pack file
+    kept = store.put(body)
     pack = next((tmp_path / "s" / "packs").iterdir())
     with open(pack, "ab") as f:  # a crash mid-append: bytes written, index never committed
         f.write(b"half a bo")
     reopened = EmbeddedStore(tmp_path / "s")
-    assert reopened.read(kept.cid) == b"complete body"
+    assert reopened.read(kept.cid) == body
     assert reopened.read(reopened.put(b"next").cid) == b"next"
 
 
@@ -97,7 +100,7 @@ def store_cid_bytes(cid: str) -> bytes:
 def _write(args):
     root, seed = args
     store = EmbeddedStore(root)
-    bodies = [seed.to_bytes(4, "big") + os.urandom(2000) for _ in range(200)]
+    bodies = [seed.to_bytes(4, "big") + os.urandom(70_000) for _ in range(50)]  # into pack files
     return [(s.cid, b) for s, b in zip(store.put_many(bodies), bodies, strict=True)]
 
 

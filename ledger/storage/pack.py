@@ -1,4 +1,4 @@
-"""Block packs: blocks appended to pack files, indexed by their binary CID in SQLite.
+"""Block packs: blocks indexed by their binary CID in SQLite; large ones appended to pack files.
 
 One file per block costs hundreds of microseconds of system time per write on these machines;
 appending to a pack file costs a few. Each process appends to its own pack file, so parallel
@@ -19,6 +19,9 @@ from pathlib import Path
 from ledger.errors import StorageError
 
 PACK_LIMIT = 1 << 30  # start a new pack file after 1 GiB
+# Blocks up to this size are kept inside the index (SQLite WAL orders them safely without an
+# fsync per write); larger ones - 256 KiB leaves of big bodies - are appended to pack files.
+INLINE_MAX = 64 * 1024
 
 
 class BlockPack:
@@ -45,7 +48,7 @@ class BlockPack:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS block (cid BLOB PRIMARY KEY, pack INTEGER NOT NULL,"
-                    " offset INTEGER NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID"
+                    " offset INTEGER NOT NULL, length INTEGER NOT NULL, inline BLOB) WITHOUT ROWID"
                 )
                 db.execute("CREATE TABLE IF NOT EXISTS pin (cid BLOB PRIMARY KEY) WITHOUT ROWID")
                 db.execute(
@@ -55,8 +58,12 @@ class BlockPack:
             self._index, self._pid, self._pack, self._readers = db, os.getpid(), None, {}
         return self._index
 
-    def _locate(self, cid: bytes) -> tuple[int, int, int] | None:
-        return self._db().execute("SELECT pack, offset, length FROM block WHERE cid = ?", (cid,)).fetchone()
+    def _locate(self, cid: bytes) -> tuple[int, int, int, bytes | None] | None:
+        return (
+            self._db()
+            .execute("SELECT pack, offset, length, inline FROM block WHERE cid = ?", (cid,))
+            .fetchone()
+        )
 
     # ----- writing -----
 
@@ -75,19 +82,24 @@ class BlockPack:
             }
             rows, fresh = [], set()
             try:
-                if any(c not in known for c in cids):
+                large = [(c, d) for c, d in blocks if len(d) > INLINE_MAX and c not in known]
+                if large:
                     pack_id, f = self._writable()
-                    for cid, data in blocks:
-                        if cid in known or cid in fresh:
-                            continue
-                        offset = f.tell()
-                        f.write(data)
-                        rows.append((cid, pack_id, offset, len(data)))
-                        fresh.add(cid)
+                for cid, data in blocks:
+                    if cid in known or cid in fresh:
+                        continue
+                    fresh.add(cid)
+                    if len(data) <= INLINE_MAX:  # small blocks live in the index itself
+                        rows.append((cid, 0, 0, len(data), data))
+                        continue
+                    offset = f.tell()
+                    f.write(data)
+                    rows.append((cid, pack_id, offset, len(data), None))
+                if large:
                     f.flush()
-                    os.fsync(f.fileno())
+                    os.fsync(f.fileno())  # pack data durable before the index names it
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR IGNORE INTO block VALUES (?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR IGNORE INTO block VALUES (?, ?, ?, ?, ?)", rows)
                 db.executemany("INSERT OR IGNORE INTO pin VALUES (?)", [(p,) for p in pins])
                 db.execute("COMMIT")
             except OSError as exc:
@@ -120,7 +132,9 @@ class BlockPack:
             found = self._locate(cid)
             if found is None:
                 return None
-            pack, offset, length = found
+            pack, offset, length, inline = found
+            if inline is not None:
+                return bytes(inline)
             fd = self._readers.get(pack)
             if fd is None:
                 name = self._db().execute("SELECT name FROM pack WHERE id = ?", (pack,)).fetchone()[0]
