@@ -72,7 +72,10 @@ def main() -> None:
     print("add parameters: cid-version=1 raw-leaves=true chunker=size-262144 hash=sha2-256 trickle=false")
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedStore(Path(tmp) / "store")
-        for name, batched in (("embedded, one put per body", False), ("embedded, put_many (issuance path)", True)):
+        for name, batched in (
+            ("embedded, one put per body", False),
+            ("embedded, put_many (issuance path)", True),
+        ):
             embedded = EmbeddedStore(Path(tmp) / f"store-{batched}")
             print(name, run(embedded, small, large, 1, batched))
         with socket.socket() as s:
@@ -85,7 +88,12 @@ def main() -> None:
             return
         try:
             kubo = KuboStore(started.stdout.strip().splitlines()[-1])
-            print(f"kubo {kubo.client.version()}, {args.threads} threads", run(kubo, small, large, args.threads, False))
+            version = kubo.client.version()
+            print(
+                f"kubo {version}, {args.threads} threads, one put per body",
+                run(kubo, small, large, args.threads, False),
+            )
+            print(f"kubo {version}, put_many (issuance path)", run(kubo, small, large, args.threads, True))
             kubo.close()
         finally:
             subprocess.run([ROOT / "scripts" / "kubo-stop"], env=env, capture_output=True)

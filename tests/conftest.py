@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from db_fixtures import *  # noqa: F403
+from kubo_fixtures import *  # noqa: F403
 
 from ledger.chain.client import ChainClient
 from ledger.chain.deploy import Contracts, deploy, open_deployment  # noqa: I001

@@ -50,6 +50,9 @@ _CHUNK = 256 * 1024
 _NOT_FOUND_MARKERS = ("not found", "could not find")
 
 
+Params = dict[str, str] | list[tuple[str, str]]
+
+
 class KuboError(StorageError):
     """Kubo could not be reached, refused a request, or broke off while answering.
 
@@ -229,9 +232,9 @@ class KuboClient:
             raise
         return True
 
-    def pin_add(self, cid: str) -> None:
-        """Pin `cid` and everything below it."""
-        self._json("pin/add", {"arg": cid, "recursive": "true", "progress": "false"})
+    def pin_add(self, *cids: str) -> None:
+        """Pin each CID and everything below it (many in one call: kubo pins under one lock)."""
+        self._json("pin/add", [("arg", c) for c in cids] + [("recursive", "true"), ("progress", "false")])
 
     def pin_rm(self, cid: str) -> None:
         """Remove the recursive pin of `cid` (KuboError if it is not pinned)."""
@@ -271,7 +274,7 @@ class KuboClient:
 
     # ----- transport -----
 
-    def _json(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    def _json(self, path: str, params: Params | None = None) -> dict[str, Any]:
         response = self._send(path, params)
         try:
             value = response.json()
@@ -284,7 +287,7 @@ class KuboClient:
         return value
 
     def _ndjson(
-        self, path: str, params: dict[str, str] | None = None, *, upload: _Upload | None = None
+        self, path: str, params: Params | None = None, *, upload: _Upload | None = None
     ) -> list[dict[str, Any]]:
         """The JSON objects of a newline-delimited JSON answer."""
         response = self._send(path, params, upload=upload)
@@ -310,7 +313,7 @@ class KuboClient:
     def _send(
         self,
         path: str,
-        params: dict[str, str] | None = None,
+        params: Params | None = None,
         *,
         upload: _Upload | None = None,
         stream: bool = False,

@@ -4,12 +4,15 @@ store, because every add passes the project's parameters explicitly (see `KuboCl
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from ledger.errors import NotFound
 from ledger.storage.base import StoredBody
 from ledger.storage.cid import CID, RAW
 from ledger.storage.kubo import KuboClient
 from ledger.storage.unixfs import decode_pbnode, decode_unixfs
+
+ADD_THREADS = 16
 
 
 class KuboStore:
@@ -22,7 +25,14 @@ class KuboStore:
         return StoredBody(cid, self.stat(cid).size)
 
     def put_many(self, bodies: Sequence[bytes]) -> list[StoredBody]:
-        return [StoredBody(self.client.add(body), len(body)) for body in bodies]
+        """Concurrent unpinned adds, then one pin call per 500: kubo serialises pinning, so
+        pinning each add separately caps throughput. Nothing refers to these CIDs before this
+        returns, so a crash in between leaves at most unpinned, unreferenced blocks."""
+        with ThreadPoolExecutor(ADD_THREADS) as pool:
+            cids = list(pool.map(lambda body: self.client.add(body, pin=False), bodies))
+        for i in range(0, len(cids), 500):
+            self.client.pin_add(*cids[i : i + 500])
+        return [StoredBody(cid, len(body)) for cid, body in zip(cids, bodies, strict=True)]
 
     def get(self, cid: str) -> Iterator[bytes]:
         CID.parse(cid)  # a malformed CID is our error, not kubo's
