@@ -22,6 +22,7 @@ STATUS_STYLE = {"VALID": "green", "INVALID": "red", "SKIPPED": "dim", "ERROR": "
 def register(app: typer.Typer) -> None:
     app.add_typer(issuer_app, name="issuer")
     app.add_typer(storage_app, name="storage")
+    app.add_typer(keys_app, name="keys")
     for command in (check_id, issue, anchor, export, verify, erase):
         app.command(command.__name__.replace("_", "-"))(handles_errors(command))
     for kind in ("suspend", "reinstate", "revoke"):
@@ -367,3 +368,22 @@ def erase(
         emit_json(result)
     else:
         out.print(f"erased the body of {identifier}: {reason}", soft_wrap=True)
+
+
+keys_app = typer.Typer(no_args_is_help=True, help="The keyring of key-encryption keys.")
+
+
+@keys_app.command("rotate")
+@handles_errors
+def keys_rotate(as_json: JsonOpt = False) -> None:
+    """Start wrapping new data keys under a new KEK; older KEKs stay to unwrap older bodies."""
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        keyring = s.bodies.keyring
+        new_id = keyring.rotate()
+        ids = [k.id for k in keyring.keks]
+    if as_json:
+        emit_json({"active": new_id, "keks": ids})
+    else:
+        out.print(f"active KEK is now {new_id}; {len(ids)} KEKs kept")

@@ -84,3 +84,30 @@ def test_audit_finds_a_deleted_block_and_a_corrupted_one(services, tmp_path):
     assert [m.split()[0] for m in found.missing] == [deleted.identifier]
     assert [c.split()[0] for c in found.corrupt] == [corrupted.identifier]
     assert not found.clean
+
+
+def test_rotated_keyring_still_opens_older_bodies(services, tmp_path):
+    report, _ = issue(services, tmp_path, [licence_input(1, body=write_body(tmp_path))])
+    old = stored(services, report.accepted[0])
+    first_kek = old.body_key.split(":")[0]
+    new_kek = services.bodies.keyring.rotate()
+    assert new_kek != first_kek
+    newer, _ = issue(services, tmp_path, [licence_input(2, body=write_body(tmp_path, "c.pdf"))])
+    assert stored(services, newer.accepted[0]).body_key.split(":")[0] == new_kek
+    assert services.bodies.open(old.identifier, old.body_ref, old.body_key) == PDF
+
+
+def test_a_failing_store_stores_nothing(services, tmp_path):
+    from sqlalchemy import func, select
+
+    from ledger.licences.bodies import LicenceBodies
+    from ledger.licences.issuance import Issuance
+    from ledger.models import Licence
+    from ledger.storage.kubo import KuboError
+    from ledger.storage.kubo_store import KuboStore
+
+    dead = LicenceBodies(KuboStore("http://127.0.0.1:9"), services.bodies.keyring)  # nothing listens
+    with pytest.raises(KuboError, match="cannot reach kubo"):
+        Issuance(services.engine, dead).issue([(1, licence_input(1, body=write_body(tmp_path)))], tmp_path)
+    with Session(services.engine) as session:
+        assert session.execute(select(func.count(Licence.id))).scalar_one() == 0
