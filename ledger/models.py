@@ -166,3 +166,47 @@ class StatusAction(SQLModel, table=True):
     block: int | None = None
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# ----- verifiable logs -----
+
+
+class LogEntry(SQLModel, table=True):
+    """One entry of an append-only RFC 9162 log; index 0.. without gaps per log."""
+
+    log: str = Field(primary_key=True)
+    index: int = Field(primary_key=True)
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    entry: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LogNode(SQLModel, table=True):
+    """The hash of a complete (perfect) subtree: leaves [index * 2**level, (index + 1) * 2**level)."""
+
+    log: str = Field(primary_key=True)
+    level: int = Field(primary_key=True)
+    index: int = Field(primary_key=True)
+    hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+
+
+class LogHead(SQLModel, table=True):
+    """The current tree head, kept incrementally: size, root, and the right edge's subtree roots."""
+
+    log: str = Field(primary_key=True)
+    size: int = 0
+    root: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    edge: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # 32-byte roots, largest first
+
+
+class LogCheckpoint(SQLModel, table=True):
+    """A signed checkpoint (C2SP signed note) and, once anchored, its block and transaction."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    log: str = Field(index=True)
+    size: int
+    root: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    note: str
+    created_at: datetime = Field(default_factory=utcnow)
+    anchored_block: int | None = None
+    anchored_tx: str | None = None

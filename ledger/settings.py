@@ -56,6 +56,14 @@ class Settings(BaseSettings):
         None, description="key-encryption keyring; unset = keys/keyring.json in data_dir"
     )
     keyring_passphrase: SecretStr | None = Field(None, description="passphrase sealing the keyring file")
+    log_origin: str = Field(
+        "certledger.local/daxing",
+        description="origin prefix of this deployment's logs (checkpoint first line)",
+    )
+    checkpoint_every: int = Field(
+        1000, gt=0, description="publish a checkpoint after this many new log entries"
+    )
+    checkpoint_seconds: float = Field(60.0, gt=0, description="... or when the last one is this old")
     dev_account: int = Field(0, ge=0, lt=20, description="development key index (dev chains only)")
 
     @classmethod
