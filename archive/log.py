@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select, tuple_, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlmodel import Session
 
 from ledger import merkle
@@ -125,25 +125,27 @@ class MerkleLog:
         return [(i, bytes(h), bytes(e)) for i, h, e in rows]
 
     def root(self, size: int | None = None) -> bytes:
-        size = self.head().size if size is None else size
-        self._check_size(size)
+        size = self._size(size)
         if size == 0:
             return merkle.empty_root()
         return self._hashes([(0, size)])[0]
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        size = self.head().size if size is None else size
-        self._check_size(size)
+        size = self._size(size)
         return self._hashes(merkle.inclusion_ranges(index, size))
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
-        size2 = self.head().size if size2 is None else size2
-        self._check_size(size2)
+        size2 = self._size(size2)
         return self._hashes(merkle.consistency_ranges(size1, size2))
 
-    def _check_size(self, size: int) -> None:
-        if size < 0 or size > self.head().size:
-            raise ProofError(f"log {self.name} has {self.head().size} entries, not {size}")
+    def _size(self, size: int | None) -> int:
+        """`size`, or the current size; a size beyond the log is an error."""
+        current = self.head().size
+        if size is None:
+            return current
+        if size < 0 or size > current:
+            raise ProofError(f"log {self.name} has {current} entries, not {size}")
+        return size
 
     # ----- subtree hashes from stored nodes -----
 
@@ -163,24 +165,30 @@ class MerkleLog:
         return hashes
 
     def _fetch(self, keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        leaves = [i for level, i in keys if level == 0]
-        inner = [(level, i) for level, i in keys if level > 0]
+        """Stored hashes of (level, index) subtrees: one index search per level, in one query
+        (SQLite will not split an OR of key ranges into index searches; a UNION ALL it will)."""
+        by_level: dict[int, list[int]] = {}
+        for level, index in keys:
+            by_level.setdefault(level, []).append(index)
+        # Plain SQL: building this query with Core constructs costs more than running it.
+        # Indexes and levels are integers we computed, inlined after int(); the log is bound.
+        parts = []
+        for level, indexes in by_level.items():
+            listed = ",".join(str(int(i)) for i in indexes)
+            if level == 0:
+                parts.append(
+                    f'SELECT 0, "index", leaf_hash FROM logentry WHERE log = :log AND "index" IN ({listed})'
+                )
+            else:
+                parts.append(
+                    f'SELECT {int(level)}, "index", hash FROM lognode '
+                    f'WHERE log = :log AND level = {int(level)} AND "index" IN ({listed})'
+                )
         found: dict[tuple[int, int], bytes] = {}
-        with Session(self.engine) as session:
-            if leaves:
-                for i, h in session.execute(
-                    select(LogEntry.index, LogEntry.leaf_hash).where(
-                        LogEntry.log == self.name, LogEntry.index.in_(leaves)
-                    )
-                ):
-                    found[(0, i)] = bytes(h)
-            if inner:
-                for level, i, h in session.execute(
-                    select(LogNode.level, LogNode.index, LogNode.hash).where(
-                        LogNode.log == self.name, tuple_(LogNode.level, LogNode.index).in_(inner)
-                    )
-                ):
-                    found[(level, i)] = bytes(h)
+        if parts:
+            with self.engine.connect() as conn:
+                rows = conn.execute(text(" UNION ALL ".join(parts)), {"log": self.name})
+                found = {(lv, i): bytes(h) for lv, i, h in rows}
         missing = keys - found.keys()
         if missing:
             raise ProofError(f"log {self.name} is missing stored subtrees {sorted(missing)[:3]}")
