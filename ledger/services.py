@@ -66,6 +66,13 @@ class Services:
         )
         return LicenceBodies(self.store, keyring)
 
+    @cached_property
+    def logs(self):  # type: ignore[no-untyped-def]
+        """The named logs, their checkpoints anchored with the registrar's key."""
+        from archive.logs import Logs
+
+        return Logs(self.engine, self.settings, anchor=self.contracts.log_anchor, operator=self.registrar)
+
     def issuance(self):  # type: ignore[no-untyped-def]
         from ledger.licences.issuance import Issuance
 
