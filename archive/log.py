@@ -59,44 +59,50 @@ class MerkleLog:
     def append(self, entry: bytes) -> int:
         return self.append_many([entry])[0]
 
-    def append_many(self, entries: Sequence[bytes]) -> list[int]:
-        """Append entries in order, durably and atomically; returns their indexes."""
+    def append_many(self, entries: Sequence[bytes], *, session: Session | None = None) -> list[int]:
+        """Append entries in order, durably and atomically; returns their indexes. With a
+        `session`, the append joins the caller's transaction (committed by the caller)."""
         if not entries:
             return []
-        with Session(self.engine) as session, session.begin():
-            head = session.execute(
-                select(LogHead).where(LogHead.log == self.name).with_for_update()
-            ).scalar_one_or_none()
-            if head is None:
-                head = LogHead(log=self.name, size=0, root=merkle.empty_root(), edge=b"")
-                session.add(head)
-                session.flush()
-            size, edge = head.size, _edge_from_bytes(head.edge, head.size)
-            now = utcnow()
-            rows, nodes = [], []
-            for entry in entries:
-                leaf = merkle.leaf_hash(entry)
-                rows.append(
-                    {"log": self.name, "index": size, "leaf_hash": leaf, "entry": entry, "created_at": now}
-                )
-                level, node, index = 0, leaf, size
-                while edge and edge[-1][0] == level:  # completes a perfect subtree: merge up
-                    _, left = edge.pop()
-                    level, index = level + 1, index >> 1
-                    node = hashlib.sha256(NODE + left + node).digest()
-                    nodes.append({"log": self.name, "level": level, "index": index, "hash": node})
-                edge.append((level, node))
-                size += 1
-            conn = session.connection()
-            conn.execute(insert(LogEntry.__table__), rows)
-            if nodes:
-                conn.execute(insert(LogNode.__table__), nodes)
-            conn.execute(
-                update(LogHead.__table__)
-                .where(LogHead.__table__.c.log == self.name)
-                .values(size=size, root=_fold(edge), edge=b"".join(h for _, h in edge))
+        if session is not None:
+            return self._append(session, entries)
+        with Session(self.engine) as own, own.begin():
+            return self._append(own, entries)
+
+    def _append(self, session: Session, entries: Sequence[bytes]) -> list[int]:
+        head = session.execute(
+            select(LogHead).where(LogHead.log == self.name).with_for_update()
+        ).scalar_one_or_none()
+        if head is None:
+            head = LogHead(log=self.name, size=0, root=merkle.empty_root(), edge=b"")
+            session.add(head)
+            session.flush()
+        size, edge = head.size, _edge_from_bytes(head.edge, head.size)
+        now = utcnow()
+        rows, nodes = [], []
+        for entry in entries:
+            leaf = merkle.leaf_hash(entry)
+            rows.append(
+                {"log": self.name, "index": size, "leaf_hash": leaf, "entry": entry, "created_at": now}
             )
-            return list(range(size - len(entries), size))
+            level, node, index = 0, leaf, size
+            while edge and edge[-1][0] == level:  # completes a perfect subtree: merge up
+                _, left = edge.pop()
+                level, index = level + 1, index >> 1
+                node = hashlib.sha256(NODE + left + node).digest()
+                nodes.append({"log": self.name, "level": level, "index": index, "hash": node})
+            edge.append((level, node))
+            size += 1
+        conn = session.connection()
+        conn.execute(insert(LogEntry.__table__), rows)
+        if nodes:
+            conn.execute(insert(LogNode.__table__), nodes)
+        conn.execute(
+            update(LogHead.__table__)
+            .where(LogHead.__table__.c.log == self.name)
+            .values(size=size, root=_fold(edge), edge=b"".join(h for _, h in edge))
+        )
+        return list(range(size - len(entries), size))
 
     # ----- reading -----
 

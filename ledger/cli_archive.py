@@ -8,17 +8,113 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from sqlalchemy import func, select
 
-from ledger.cli_common import JsonOpt, emit_json, handles_errors, out
+from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
+from ledger.models import ArchiveRecord
 from ledger.settings import get_settings
 
 log_app = typer.Typer(no_args_is_help=True, help="The verifiable logs (archive, access).")
+archive_app = typer.Typer(no_args_is_help=True, help="The electronic archive of case files.")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(log_app, name="log")
+    app.add_typer(archive_app, name="archive")
     app.command("audit")(handles_errors(audit))
+
+
+def _record_json(record: Any, entry: Any = None) -> dict[str, Any]:
+    data = {
+        k: (str(v) if v is not None and not isinstance(v, int | bool | str) else v)
+        for k, v in record.model_dump().items()
+        if k != "body_key"
+    }
+    data["disposed"] = record.disposed_at is not None
+    if entry is not None:
+        data["log_entry"] = entry
+    return data
+
+
+@archive_app.command("add")
+@handles_errors
+def archive_add(
+    case: Annotated[Path, typer.Argument(exists=True, help="CASE_DIR (with case.json) or CASE.json")],
+    retention: Annotated[str, typer.Option(help="Y10, Y30 or YJ (permanent)")] = "Y30",
+    fonds: Annotated[str | None, typer.Option(help="Fonds code (default: settings)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Archive a finished case: a signed BagIt package, encrypted, stored, logged, numbered."""
+    from ledger.services import Services
+
+    settings = get_settings()
+    with Services(settings) as s:
+        record = s.archive.add(
+            case,
+            fonds=fonds or settings.archive_fonds,
+            retention=retention,
+            created_by=settings.archive_unit,
+            archivist=settings.archivist,
+        )
+    if as_json:
+        emit_json(_record_json(record))
+    else:
+        out.print(f"archived as {record.archive_no} ({record.size:,} bytes, log entry {record.log_index})")
+
+
+@archive_app.command("show")
+@handles_errors
+def archive_show(archive_no: str, as_json: JsonOpt = False) -> None:
+    """A package's record and its archive-log entry."""
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        record = s.archive.get(archive_no)
+        data = _record_json(record, s.archive.log_entry(record))
+    if as_json:
+        emit_json(data)
+    else:
+        table = Table("field", "value", title=archive_no)
+        for key, value in data.items():
+            table.add_row(
+                key, json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+            )
+        out.print(table)
+
+
+@archive_app.command("export")
+@handles_errors
+def archive_export(archive_no: str, output: Annotated[Path, typer.Option("-o", "--output")]) -> None:
+    """Write the package as a BagIt bag directory (any BagIt tool validates it)."""
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        s.archive.export(archive_no, output)
+    out.print(f"wrote {output}")
+
+
+@archive_app.command("hold")
+@handles_errors
+def archive_hold(archive_no: str, release: Annotated[bool, typer.Option("--release")] = False) -> None:
+    """Put a package under a legal hold (no disposal), or release it."""
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        s.archive.hold(archive_no, on=not release)
+    out.print(f"{archive_no}: legal hold {'released' if release else 'on'}")
+
+
+@archive_app.command("dispose")
+@handles_errors
+def archive_dispose(archive_no: str, reason: Annotated[str, typer.Option("--reason")]) -> None:
+    """Dispose of a package after its retention period: a disposal log entry, the key shredded."""
+    from ledger.services import Services
+
+    with Services(get_settings()) as s:
+        s.archive.dispose(archive_no, reason)
+    out.print(f"{archive_no}: disposed of ({reason})")
 
 
 @log_app.command("show")
@@ -87,7 +183,23 @@ def audit(
 
     with Services(get_settings()) as s:
         results = [audit_log(s.logs, name) for name in LOGS]
-    data: dict[str, Any] = {"ok": all(r.ok for r in results), "logs": [r.to_json() for r in results]}
+        with s.engine.connect() as conn:
+            total = conn.execute(select(func.count(ArchiveRecord.archive_no))).scalar_one()
+        with Progress(
+            TextColumn("auditing packages"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            disable=as_json or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("packages", total=total)
+            packages = s.archive.audit(lambda n: progress.update(task, completed=n))
+    failed = [p.to_json() for p in packages if not p.ok]
+    data: dict[str, Any] = {
+        "ok": all(r.ok for r in results) and not failed,
+        "logs": [r.to_json() for r in results],
+        "packages": {"checked": len(packages), "failed": failed},
+    }
     if as_json:
         emit_json(data)
     else:
@@ -98,6 +210,11 @@ def audit(
             )
             table.add_row(r.log, str(r.size), str(r.checkpoints), str(r.anchored), verdict)
         out.print(table)
+        colour = "green" if not failed else "red"
+        out.print(f"[{colour}]packages: {len(packages)} checked, {len(failed)} failed[/]")
+        for p in failed:
+            reasons = p["problems"] + [f"{f['property']} {f['item']}: {f['reason']}" for f in p["failed"]]
+            out.print(f"  {p['archive_no']}: " + "; ".join(reasons), soft_wrap=True, highlight=False)
     if report is not None:
         report.write_text(_html(data), encoding="utf-8")
     if not data["ok"]:
@@ -122,5 +239,17 @@ def _html(data: dict[str, Any]) -> str:
         f"<h1>certledger audit: {'PASS' if data['ok'] else 'FAIL'}</h1>"
         "<table><tr><th>log</th><th>entries</th><th>checkpoints</th><th>anchored</th><th>result</th></tr>"
         + "".join(rows)
-        + f"</table><pre>{html.escape(json.dumps(data, indent=2))}</pre>"
+        + "</table>"
+        + f"<h2>packages: {data['packages']['checked']} checked, {len(data['packages']['failed'])} failed</h2><ul>"
+        + "".join(
+            f"<li class='FAIL'>{html.escape(p['archive_no'])}: "
+            + html.escape(
+                "; ".join(
+                    p["problems"] + [f"{f['property']} {f['item']}: {f['reason']}" for f in p["failed"]]
+                )
+            )
+            + "</li>"
+            for p in data["packages"]["failed"]
+        )
+        + f"</ul><pre>{html.escape(json.dumps(data, indent=2, ensure_ascii=False))}</pre>"
     )

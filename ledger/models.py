@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -210,3 +210,44 @@ class LogCheckpoint(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     anchored_block: int | None = None
     anchored_tx: str | None = None
+
+
+# ----- electronic archive -----
+
+
+class ArchiveRecord(SQLModel, table=True):
+    """An archival package (a BagIt bag, tarred, encrypted, stored) and its archive-log entry."""
+
+    __table_args__ = (UniqueConstraint("fonds", "year", "sequence"),)
+
+    archive_no: str = Field(primary_key=True)  # 档号: {fonds}-{year}-{retention}-{sequence:06d}
+    fonds: str
+    year: int
+    sequence: int
+    retention: str  # Y10, Y30, YJ (permanent)
+    matter_code: str
+    case_number: str
+    package_digest: str
+    tar_sha256: str
+    size: int
+    cid: str
+    body_key: str | None = None  # wrapped data key; None once disposed (shredded)
+    log_index: int
+    created_at: datetime = Field(default_factory=utcnow)
+    dispose_after: datetime | None = None  # None: permanent
+    legal_hold: bool = False
+    disposed_at: datetime | None = None
+    dispose_reason: str | None = None
+
+
+class FixityRecord(SQLModel, table=True):
+    """A PREMIS-style fixity event from an audit: one per payload file and algorithm."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    archive_no: str = Field(foreign_key="archiverecord.archive_no", index=True)
+    object: str
+    algorithm: str
+    digest: str
+    time: datetime
+    outcome: str
+    agent: str

@@ -73,6 +73,12 @@ class Services:
 
         return Logs(self.engine, self.settings, anchor=self.contracts.log_anchor, operator=self.registrar)
 
+    @cached_property
+    def archive(self):  # type: ignore[no-untyped-def]
+        from archive.records import Archive
+
+        return Archive(self.engine, self.bodies, self.logs, self.settings.data_dir / "keys")
+
     def issuance(self):  # type: ignore[no-untyped-def]
         from ledger.licences.issuance import Issuance
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         1000, gt=0, description="publish a checkpoint after this many new log entries"
     )
     checkpoint_seconds: float = Field(60.0, gt=0, description="... or when the last one is this old")
+    archive_fonds: str = Field("DX01", description="fonds code (全宗号) of this archive")
+    archive_unit: str = Field("北京市大兴区政务服务中心", description="the archiving unit (封装包创建单位)")
+    archivist: str = Field("certledger", description="who signs archival packages")
     dev_account: int = Field(0, ge=0, lt=20, description="development key index (dev chains only)")
 
     @classmethod

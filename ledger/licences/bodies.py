@@ -27,8 +27,10 @@ from ledger.settings import Settings
 from ledger.storage import BodyStore
 
 
-def associated_data(identifier: str) -> bytes:
-    return b"certledger/licence-body/v1|" + identifier.encode("utf-8")
+def associated_data(identifier: str, kind: str = "licence-body") -> bytes:
+    """Binds a ciphertext to its document: a licence identifier (with its version) or an
+    archive number, and the kind of document."""
+    return f"certledger/{kind}/v1|{identifier}".encode()
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,20 @@ class LicenceBodies:
         self.store = store
         self.keyring = keyring
 
-    def seal_many(self, items: Sequence[tuple[str, bytes]]) -> list[SealedBody]:
+    def seal_many(self, items: Sequence[tuple[str, bytes]], kind: str = "licence-body") -> list[SealedBody]:
         """Encrypt and store (identifier, plaintext) bodies with one store write."""
         keys = [new_data_key() for _ in items]
         sealed = [
-            encrypt(body, key, associated_data(identifier))
+            encrypt(body, key, associated_data(identifier, kind))
             for (identifier, body), key in zip(items, keys, strict=True)
         ]
         stored = self.store.put_many(sealed)
         return [SealedBody(s.cid, self.keyring.wrap(k).to_str()) for s, k in zip(stored, keys, strict=True)]
 
-    def open(self, identifier: str, cid: str, wrapped_key: str) -> bytes:
+    def open(self, identifier: str, cid: str, wrapped_key: str, kind: str = "licence-body") -> bytes:
         """The plaintext body; raises NotFound, StorageError or DecryptionError."""
         key = self.keyring.unwrap(WrappedKey.from_str(wrapped_key))
-        return decrypt(self.store.read(cid), key, associated_data(identifier))
+        return decrypt(self.store.read(cid), key, associated_data(identifier, kind))
 
 
 def licence_bodies(settings: Settings) -> LicenceBodies:
