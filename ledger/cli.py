@@ -142,9 +142,43 @@ def demo(as_json: JsonOpt = False) -> None:
         out.print(
             f"{valid} of {len(result['results'])} licences valid; the revoked one is INVALID on STATUS, as intended"
         )
+        _print_archive(result["archive"])
     invalid = [r["identifier"] for r in result["results"] if not r["valid"]]
-    if invalid != [result["revoked"]]:
+    archive = result["archive"]
+    pinpointed = archive["audit_after_tampering"] is None or [
+        f["archive_no"] for f in archive["audit_after_tampering"]["packages"]["failed"]
+    ] == [archive["tampered_package"]]
+    if invalid != [result["revoked"]] or not archive["audit"]["ok"] or not pinpointed:
         raise typer.Exit(1)
+
+
+def _print_archive(archive: dict[str, Any]) -> None:
+    def verdict(audit: dict[str, Any]) -> str:
+        logs = ", ".join(
+            f"{log['log']} log {log['size']} entries/{log['anchored_checkpoints']} anchored checkpoints"
+            for log in audit["logs"]
+        )
+        head = "[green]PASS[/]" if audit["ok"] else "[red]FAIL[/]"
+        return f"{head} ({logs}; {audit['packages']['checked']} packages checked)"
+
+    out.print(
+        f"archived {len(archive['packages'])} case files: {', '.join(archive['packages'])}", soft_wrap=True
+    )
+    out.print("audit: " + verdict(archive["audit"]), soft_wrap=True)
+    if archive["tampered_package"]:
+        after = archive["audit_after_tampering"]
+        out.print(
+            f"flipped one byte of {archive['tampered_package']} in the store; audit: " + verdict(after),
+            soft_wrap=True,
+        )
+        for failed in after["packages"]["failed"]:
+            reasons = failed["problems"] + [
+                f"{f['property']} {f['item']}: {f['reason']}" for f in failed["failed"]
+            ]
+            out.print(
+                f"  [red]{failed['archive_no']}[/]: " + "; ".join(reasons), soft_wrap=True, highlight=False
+            )
+        out.print("(the byte was restored afterwards: the archive is clean again)")
 
 
 def print_deployment(book: dict[str, Any]) -> None:

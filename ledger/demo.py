@@ -8,6 +8,8 @@ one licence inside a batch, and verify every licence from its portable package.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -79,7 +81,9 @@ def run_demo(s: Services, *, types: int = 12, per_type: int = 4) -> dict[str, An
             package = build_package(licence, session.get(Batch, licence.batch_id), contracts.registry.address)
             result = verify_package(package.to_json(), registry=contracts.registry, bodies=s.body_opener())
             results.append({"type": names[licence.type_code], **result.to_json()})
+    archive = run_archive_demo(s, report.accepted, revoked)
     return {
+        "archive": archive,
         "chain_id": client.chain_id,
         "chain": client.description,
         "deployed_now": deployed_now,
@@ -102,3 +106,110 @@ def _spread(types: list, count: int) -> list:  # type: ignore[type-arg]
 
 def summary(result: dict[str, Any]) -> Counter[str]:
     return Counter("valid" if r["valid"] else "invalid" for r in result["results"])
+
+
+def run_archive_demo(s: Services, identifiers: list[str], revoked: str) -> dict[str, Any]:
+    """Archive three sample case files that used the licences, audit the archive (it passes),
+    flip one byte of one stored package and audit again (it is pinpointed), then restore it."""
+    import hashlib
+    import json as _json
+    import tempfile
+
+    from ledger.catalog.queries import list_matters
+
+    with Session(s.engine) as session:
+        matters = list_matters(session)[:3]
+        packages_of = {}
+        for identifier in identifiers[:3]:
+            licence = session.execute(select(Licence).where(Licence.identifier == identifier)).scalar_one()
+            package = build_package(
+                licence, session.get(Batch, licence.batch_id), s.contracts.registry.address
+            )
+            hidden = [k for k in package.fields if k.startswith(("CZZTDM", "CZZT."))]  # minimum disclosure
+            packages_of[identifier] = (package.redact(hidden).to_json(), licence.holder_key)
+    records = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (matter, identifier) in enumerate(zip(matters, identifiers[:3], strict=False)):
+            use_copy, holder_key = packages_of[identifier]
+            case_dir = Path(tmp) / f"case{n}"
+            case_dir.mkdir()
+            (case_dir / "application.pdf").write_bytes(sample_pdf(f"application for {matter.code}"))
+            (case_dir / "licence-use-copy.json").write_text(
+                _json.dumps(use_copy, ensure_ascii=False), "utf-8"
+            )
+            (case_dir / "consent.json").write_text(
+                _json.dumps({"sample": True, "matter": matter.code, "licence": identifier}), "utf-8"
+            )
+            closed = datetime.now(UTC).replace(microsecond=0)
+            case = {
+                "matter_code": matter.code,
+                "matter_name": matter.name,
+                "case_number": f"DX{closed:%Y%m%d%H%M%S}{n:02d}",
+                "window": "A12",
+                "staff": "窗口人员01",
+                "department": matter.department,
+                "holder_ref": "hr1:" + hashlib.sha256(f"demo|{holder_key}".encode()).hexdigest()[:32],
+                "opened_at": (closed - timedelta(minutes=20)).isoformat(),
+                "closed_at": closed.isoformat(),
+                "files": [
+                    {"path": "application.pdf", "title": "申请表", "kind": "application"},
+                    {"path": "licence-use-copy.json", "title": "证照加注件", "kind": "licence_use_copy"},
+                    {"path": "consent.json", "title": "授权同意凭证 (示例)", "kind": "consent_receipt"},
+                ],
+            }
+            (case_dir / "case.json").write_text(_json.dumps(case, ensure_ascii=False), "utf-8")
+            records.append(
+                s.archive.add(
+                    case_dir,
+                    fonds=s.settings.archive_fonds,
+                    retention="Y30",
+                    created_by=s.settings.archive_unit,
+                    archivist=s.settings.archivist,
+                )
+            )
+    s.logs.checkpoint("archive")
+    clean = _audit(s)
+    target = records[len(records) // 2]
+    tampered = None
+    if _flip_stored_byte(s, target.cid):
+        tampered = _audit(s)
+        _flip_stored_byte(s, target.cid)  # restore, so the next run starts from a clean archive
+    return {
+        "packages": [r.archive_no for r in records],
+        "audit": clean,
+        "tampered_package": target.archive_no if tampered else None,
+        "audit_after_tampering": tampered,
+    }
+
+
+def _audit(s: Services) -> dict[str, Any]:
+    from archive.audit_logs import audit_log
+    from archive.logs import LOGS
+
+    logs = [audit_log(s.logs, name) for name in LOGS]
+    packages = s.archive.audit()
+    failed = [p.to_json() for p in packages if not p.ok]
+    return {
+        "ok": all(r.ok for r in logs) and not failed,
+        "logs": [r.to_json() for r in logs],
+        "packages": {"checked": len(packages), "failed": failed},
+    }
+
+
+def _flip_stored_byte(s: Services, cid: str) -> bool:
+    """Flip one byte of a stored package's root block (embedded store only): a demonstration
+    of silent corruption. Calling it twice restores the block."""
+    from ledger.storage import EmbeddedStore
+    from ledger.storage.cid import CID
+
+    if not isinstance(s.store, EmbeddedStore):
+        return False
+    db = s.store.pack._db()
+    key = CID.parse(cid).to_bytes()
+    row = db.execute("SELECT inline FROM block WHERE cid = ?", (key,)).fetchone()
+    if row is None or row[0] is None:
+        return False
+    data = bytearray(row[0])
+    data[len(data) // 2] ^= 0x01
+    db.execute("UPDATE block SET inline = ? WHERE cid = ?", (bytes(data), key))
+    return True

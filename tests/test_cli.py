@@ -80,6 +80,12 @@ def test_demo_revokes_exactly_one_and_verifies_the_rest(tmp_path):
         "BODY": "VALID",
     }
     assert all(c["status"] == "VALID" for r in result["results"] if r["valid"] for c in r["checks"])
+    archive = result["archive"]
+    assert archive["packages"] == [f"DX01-{archive['packages'][0][5:9]}-Y30-{n:06d}" for n in (1, 2, 3)]
+    assert archive["audit"]["ok"] is True and archive["audit"]["packages"]["checked"] == 3
+    after = archive["audit_after_tampering"]
+    assert after["ok"] is False
+    assert [f["archive_no"] for f in after["packages"]["failed"]] == [archive["tampered_package"]]
     second = json.loads(run("demo", "--json", env=env).stdout)  # reuses the deployment
     assert second["deployed_now"] is False and second["address_book"] == result["address_book"]
 
