@@ -45,8 +45,10 @@ def main() -> None:
             stamp = b.to_bytes(4, "big")
             log.append_many([stamp + payload[i * 128 : i * 128 + 124] for i in range(args.batch)])
         elapsed = time.perf_counter() - start
-        print(f"durable appends: {args.entries / elapsed:,.0f} entries/s ({args.entries:,} in {elapsed:.1f} s, "
-              f"batches of {args.batch:,})")
+        print(
+            f"durable appends: {args.entries / elapsed:,.0f} entries/s ({args.entries:,} in {elapsed:.1f} s, "
+            f"batches of {args.batch:,})"
+        )
         head = log.head()
         rng = random.Random(7)
         inclusion, consistency = [], []
@@ -60,10 +62,14 @@ def main() -> None:
             t = time.perf_counter()
             proof = log.consistency_proof(old, head.size)
             consistency.append((time.perf_counter() - t) * 1000)
-        print(f"inclusion proof at {head.size:,}: p50 {statistics.median(inclusion):.3f} ms, "
-              f"p95 {sorted(inclusion)[int(len(inclusion) * 0.95)]:.3f} ms")
-        print(f"consistency proof to {head.size:,}: p50 {statistics.median(consistency):.3f} ms, "
-              f"p95 {sorted(consistency)[int(len(consistency) * 0.95)]:.3f} ms")
+        print(
+            f"inclusion proof at {head.size:,}: p50 {statistics.median(inclusion):.3f} ms, "
+            f"p95 {sorted(inclusion)[int(len(inclusion) * 0.95)]:.3f} ms"
+        )
+        print(
+            f"consistency proof to {head.size:,}: p50 {statistics.median(consistency):.3f} ms, "
+            f"p95 {sorted(consistency)[int(len(consistency) * 0.95)]:.3f} ms"
+        )
         engine.dispose()
 
 
