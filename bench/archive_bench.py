@@ -45,17 +45,13 @@ def main() -> None:
         base = Path(tmp)
         s = Services(load_settings(data_dir=base / "data"))
         deploy(s.client, ADMIN, s.settings.data_dir)
-        pdf = sample_pdf("benchmark")
-        padding = os.urandom(args.kb * 1024)
+        filler = os.urandom(args.kb * 1024).hex()  # PDF text, so the file stays a well-formed PDF
         content = 0
         start = time.perf_counter()
         for n in range(args.count):
             case_dir = base / "case"
             case_dir.mkdir(exist_ok=True)
-            body = (
-                pdf[:-6] + b"%" + padding[: args.kb * 1024 - len(pdf)] + b"\n%%EOF\n"
-            )  # a PDF comment pads it
-            (case_dir / "application.pdf").write_bytes(body)
+            (case_dir / "application.pdf").write_bytes(sample_pdf(f"{n:09d}{filler[: args.kb * 1024 - 600]}"))
             (case_dir / "photo.png").write_bytes(minimal_png())
             (case_dir / "consent.json").write_text(json.dumps({"n": n}), "utf-8")
             case = copy.deepcopy(CASE)
