@@ -42,7 +42,9 @@ def _record_json(record: Any, entry: Any = None) -> dict[str, Any]:
 @handles_errors
 def archive_add(
     case: Annotated[Path, typer.Argument(exists=True, help="CASE_DIR (with case.json) or CASE.json")],
-    retention: Annotated[str, typer.Option(help="Y10, Y30 or YJ (permanent)")] = "Y30",
+    retention: Annotated[
+        str | None, typer.Option(help="Y10, Y30 or YJ (permanent); default: the matter's, from settings")
+    ] = None,
     fonds: Annotated[str | None, typer.Option(help="Fonds code (default: settings)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -50,6 +52,10 @@ def archive_add(
     from ledger.services import Services
 
     settings = get_settings()
+    if retention is None:
+        from archive.package import load_case
+
+        retention = settings.archive_retention.get(load_case(case).matter_code, "Y30")
     with Services(settings) as s:
         record = s.archive.add(
             case,
@@ -173,6 +179,9 @@ def log_checkpoint(
 
 
 def audit(
+    since: Annotated[
+        int | None, typer.Option("--since", help="Check log consistency from the checkpoint of this size on.")
+    ] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -182,7 +191,7 @@ def audit(
     from ledger.services import Services
 
     with Services(get_settings()) as s:
-        results = [audit_log(s.logs, name) for name in LOGS]
+        results = [audit_log(s.logs, name, since=since) for name in LOGS]
         with s.engine.connect() as conn:
             total = conn.execute(select(func.count(ArchiveRecord.archive_no))).scalar_one()
         with Progress(

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     archive_fonds: str = Field("DX01", description="fonds code (全宗号) of this archive")
     archive_unit: str = Field("北京市大兴区政务服务中心", description="the archiving unit (封装包创建单位)")
     archivist: str = Field("certledger", description="who signs archival packages")
+    archive_retention: dict[str, str] = Field(
+        default_factory=dict, description="retention (Y10, Y30, YJ) per matter code; others get Y30"
+    )
     dev_account: int = Field(0, ge=0, lt=20, description="development key index (dev chains only)")
 
     @classmethod

@@ -157,3 +157,21 @@ def test_disposal_respects_retention_and_legal_hold(services, tmp_path):
     }
     packages, log = audit(services)
     assert packages[record.archive_no].ok and log.ok
+
+
+def test_retention_per_matter_from_settings(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ledger.cli import app
+    from ledger.settings import get_settings
+
+    monkeypatch.setenv("CERTLEDGER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CERTLEDGER_ARCHIVE_RETENTION", json.dumps({CASE["matter_code"]: "YJ"}))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(app, ["chain", "deploy"]).exit_code == 0
+    get_settings.cache_clear()
+    added = runner.invoke(app, ["archive", "add", str(write_case_dir(tmp_path / "case")), "--json"])
+    assert added.exit_code == 0, added.output
+    record = json.loads(added.output)
+    assert record["archive_no"].endswith("-YJ-000001") and record["dispose_after"] is None

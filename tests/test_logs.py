@@ -211,3 +211,10 @@ def test_a_tampered_checkpoint_signature_is_detected(logs):
         session.commit()
     findings = audit_log(logs, "archive").findings
     assert any(f.kind == "signature" and f.size == 5 for f in findings)
+
+
+def test_audit_since_a_checkpoint(logs):
+    fill(logs)
+    assert audit_log(logs, "archive", since=8).ok
+    missing = audit_log(logs, "archive", since=7).findings
+    assert any(f.kind == "consistency" and f.size == 7 for f in missing)
