@@ -11,7 +11,7 @@ from sqlmodel import Session
 from archive.checkpoint import Checkpoint, NoteSigner
 from archive.log import MerkleLog
 from ledger.chain.contracts import LogAnchor, code_hash
-from ledger.models import LogCheckpoint, utcnow
+from ledger.models import LogCheckpoint, as_utc, utcnow
 from ledger.settings import Settings
 
 LOGS = ("archive", "access")
@@ -78,7 +78,7 @@ class Logs:
             return None
         if not force and last is not None:
             grown = head.size - last.size
-            age = (utcnow() - _aware(last.created_at)).total_seconds()
+            age = (utcnow() - as_utc(last.created_at)).total_seconds()
             if grown < self.settings.checkpoint_every and age < self.settings.checkpoint_seconds:
                 return None
         note = self.signer(name).sign(Checkpoint(self.origin(name), head.size, head.root))
@@ -102,9 +102,3 @@ class Logs:
         assert self.anchor is not None and self.operator is not None
         if self.anchor.log_operator(self.log_id(name)) is None:
             self.anchor.register_log(self.operator, self.log_id(name), self.operator.address)
-
-
-def _aware(value):  # type: ignore[no-untyped-def]
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

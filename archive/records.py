@@ -37,7 +37,7 @@ from archive.package import (
 )
 from ledger.errors import LedgerError, NotFound, StorageError
 from ledger.licences.bodies import LicenceBodies
-from ledger.models import ArchiveRecord, FixityRecord, LogEntry, utcnow
+from ledger.models import ArchiveRecord, FixityRecord, LogEntry, as_utc, utcnow
 
 KIND = "archive-package"
 RETENTION_YEARS = {Retention.Y10: 10, Retention.Y30: 30, Retention.YJ: None}
@@ -211,7 +211,7 @@ class Archive:
             raise ArchiveError(f"{archive_no} is under a legal hold: it cannot be disposed of")
         if record.disposed_at is not None:
             raise ArchiveError(f"{archive_no} was already disposed of")
-        if record.dispose_after is None or _aware(record.dispose_after) > utcnow():
+        if record.dispose_after is None or as_utc(record.dispose_after) > utcnow():
             until = "permanent" if record.dispose_after is None else f"{record.dispose_after:%Y-%m-%d}"
             raise ArchiveError(f"{archive_no}: its retention period runs until {until}")
         entry = {
@@ -302,9 +302,3 @@ class Archive:
 
 def _canonical(entry: dict[str, Any]) -> bytes:
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _aware(value):  # type: ignore[no-untyped-def]
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

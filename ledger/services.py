@@ -91,18 +91,15 @@ class Services:
         from sqlmodel import Session
 
         from ledger.errors import NotFound
-        from ledger.licences.bodies import Erased
         from ledger.licences.status import find_licence
 
         def open_body(package):  # type: ignore[no-untyped-def]
             identifier = package.disclosed()["ZZBS"]
             with Session(self.engine) as session:
                 licence = find_licence(session, identifier)
-            if licence.body_ref is None or (package.body_ref and package.body_ref != licence.body_ref):
-                raise NotFound(f"no stored body for {identifier}")
-            if licence.body_key is None:
-                return Erased(licence.erased_at, licence.erase_reason)
-            return self.bodies.open(identifier, licence.body_ref, licence.body_key)
+            if package.body_ref and package.body_ref != licence.body_ref:
+                raise NotFound(f"the package names another body than {identifier}'s")
+            return self.bodies.open_licence(licence)
 
         return open_body
 

@@ -68,6 +68,14 @@ class LicenceBodies:
         stored = self.store.put_many(sealed)
         return [SealedBody(s.cid, self.keyring.wrap(k).to_str()) for s, k in zip(stored, keys, strict=True)]
 
+    def open_licence(self, licence: Licence) -> bytes | Erased:
+        """A licence's body: its plaintext, or Erased once its key was destroyed."""
+        if licence.body_ref is None:
+            raise NotFound(f"no stored body for {licence.identifier}")
+        if licence.body_key is None:
+            return Erased(licence.erased_at, licence.erase_reason)
+        return self.open(licence.identifier, licence.body_ref, licence.body_key)
+
     def open(self, identifier: str, cid: str, wrapped_key: str, kind: str = "licence-body") -> bytes:
         """The plaintext body; raises NotFound, StorageError or DecryptionError."""
         key = self.keyring.unwrap(WrappedKey.from_str(wrapped_key))

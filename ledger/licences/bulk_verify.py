@@ -15,8 +15,7 @@ from sqlmodel import Session
 
 from ledger.chain.contracts import Batch as ChainBatch
 from ledger.chain.contracts import LeafStatus, LicenceRegistry, StatusRecord
-from ledger.errors import NotFound
-from ledger.licences.bodies import Erased, LicenceBodies, licence_bodies
+from ledger.licences.bodies import LicenceBodies, licence_bodies
 from ledger.licences.package import build_package
 from ledger.licences.verify import verify_licence
 from ledger.models import Batch, Licence, LicenceState
@@ -151,7 +150,7 @@ def _verify_range(
                 break
             for licence in licences:
                 package = build_package(licence, batches[licence.batch_id], snapshot.address)
-                opener = _opener(licence, bodies) if bodies else None
+                opener = (lambda _, lic=licence: bodies.open_licence(lic)) if bodies else None
                 result = verify_licence(package, registry=snapshot, bodies=opener)  # type: ignore[arg-type]
                 checked += 1
                 if result.valid:
@@ -162,17 +161,6 @@ def _verify_range(
             last = licences[-1].id
             session.expunge_all()  # keep memory flat
     return {"checked": checked, "valid": valid, "invalid": invalid[:100], "failed_checks": dict(failures)}
-
-
-def _opener(licence: Licence, bodies: LicenceBodies):  # type: ignore[no-untyped-def]
-    def open_body(package):  # type: ignore[no-untyped-def]
-        if licence.body_ref is None:
-            raise NotFound("no stored body")
-        if licence.body_key is None:
-            return Erased(licence.erased_at, licence.erase_reason)
-        return bodies.open(licence.identifier, licence.body_ref, licence.body_key)
-
-    return open_body
 
 
 def _merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
