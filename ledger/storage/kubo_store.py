@@ -13,6 +13,7 @@ from ledger.storage.kubo import KuboClient
 from ledger.storage.unixfs import decode_pbnode, decode_unixfs
 
 ADD_THREADS = 16
+PIN_BATCH = 500
 
 
 class KuboStore:
@@ -25,13 +26,24 @@ class KuboStore:
         return StoredBody(cid, self.stat(cid).size)
 
     def put_many(self, bodies: Sequence[bytes]) -> list[StoredBody]:
-        """Concurrent unpinned adds, then one pin call per 500: kubo serialises pinning, so
-        pinning each add separately caps throughput. Nothing refers to these CIDs before this
-        returns, so a crash in between leaves at most unpinned, unreferenced blocks."""
-        with ThreadPoolExecutor(ADD_THREADS) as pool:
-            cids = list(pool.map(lambda body: self.client.add(body, pin=False), bodies))
-        for i in range(0, len(cids), 500):
-            self.client.pin_add(*cids[i : i + 500])
+        """Concurrent unpinned adds, pinned in batches of 500 while the next batch is added:
+        kubo serialises pinning, so pinning each add separately caps throughput. Nothing refers
+        to these CIDs before this returns, so a crash leaves at most unpinned, unused blocks."""
+        cids: list[str] = []
+        with ThreadPoolExecutor(ADD_THREADS) as adders, ThreadPoolExecutor(1) as pinner:
+            pinning = None
+            for start in range(0, len(bodies), PIN_BATCH):
+                batch = list(
+                    adders.map(
+                        lambda body: self.client.add(body, pin=False), bodies[start : start + PIN_BATCH]
+                    )
+                )
+                if pinning is not None:
+                    pinning.result()
+                pinning = pinner.submit(self.client.pin_add, *batch)
+                cids += batch
+            if pinning is not None:
+                pinning.result()
         return [StoredBody(cid, len(body)) for cid, body in zip(cids, bodies, strict=True)]
 
     def get(self, cid: str) -> Iterator[bytes]:
