@@ -76,24 +76,33 @@ def main() -> None:
         start = time.perf_counter()
         report = IssueReport()
         workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-        for _ in services.issuance().issue_iter(read_entries(source), base, report, workers=workers):
+        from ledger.licences.anchoring import AnchorReport
+
+        anchorer = services.anchorer(args.batch_size)
+        early = AnchorReport()
+        for _ in services.issuance().issue_iter(
+            read_entries(source),
+            base,
+            report,
+            workers=workers,
+            between_chunks=lambda: anchorer.anchor_full_batches(early),
+        ):
             pass
         figures["workers"] = workers
         stored = time.perf_counter()
         assert not report.rejected, report.rejected[:3]
-        anchorer = services.anchorer(args.batch_size)
-        from ledger.licences.anchoring import AnchorReport
-
         anchor_report = AnchorReport()
         anchorer.seal(anchor_report, force=True)
         sealed = time.perf_counter()
         anchorer.anchor(anchor_report)
         done = time.perf_counter()
-        assert anchor_report.licences == args.count, anchor_report
-        figures["stage: validate+commit+store+outbox (s)"] = round(stored - start, 2)
+        assert anchor_report.licences + early.licences == args.count, (anchor_report, early)
+        figures["stage: validate+commit+store+outbox, full batches anchored meanwhile (s)"] = round(
+            stored - start, 2
+        )
         figures["stage: seal batches (s)"] = round(sealed - stored, 2)
         figures["stage: anchor + proofs (s)"] = round(done - sealed, 2)
-        figures["batches"] = anchor_report.anchored
+        figures["batches"] = anchor_report.anchored + early.anchored
         figures["issuance end to end (licences/s)"] = round(args.count / (done - start))
         figures["peak MB after issuance"] = round(peak_mb())
 

@@ -88,6 +88,7 @@ def issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Issue licences: validate, commit, store, then anchor them in batches. Exit 1 if any line fails."""
+    from ledger.licences.anchoring import AnchorReport
     from ledger.licences.issuance import CHUNK, IssueReport
     from ledger.licences.sources import count_entries, read_entries
     from ledger.services import Services
@@ -109,11 +110,19 @@ def issue(
             task = progress.add_task("issue", total=total)
             if workers is None:
                 workers = (os.cpu_count() or 1) if bulk and (total or 0) > 2 * CHUNK else 0
-            for done in issuance.issue_iter(read_entries(file), file.parent, report, workers=workers):
+            anchorer, early = (None, None) if no_anchor else (s.anchorer(batch_size), AnchorReport())
+            overlap = (lambda: anchorer.anchor_full_batches(early)) if anchorer else None
+            for done in issuance.issue_iter(
+                read_entries(file), file.parent, report, workers=workers, between_chunks=overlap
+            ):
                 progress.update(task, completed=done)
         anchored = None
         if report.accepted_count and not no_anchor:
             anchored = s.anchorer(batch_size).run(force=s.settings.batch_window_seconds == 0)
+            if early is not None:  # batches anchored while issuing count too
+                for key in ("sealed", "anchored", "recovered", "licences"):
+                    setattr(anchored, key, getattr(anchored, key) + getattr(early, key))
+                anchored.errors = early.errors + anchored.errors
     result = {
         "accepted": report.accepted_count,
         "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],

@@ -299,3 +299,28 @@ def test_bulk_verification_finds_the_revoked_and_the_tampered(services, tmp_path
     assert (summary["checked"], summary["valid"]) == (20, 18)
     assert summary["failed_checks"] == {"STATUS": 1, "INTEGRITY": 1}
     assert sorted(summary["invalid"]) == sorted([report.accepted[4], report.accepted[9]])
+
+
+def test_full_batches_are_anchored_between_chunks(services, tmp_path):
+    from ledger.licences.anchoring import AnchorReport
+
+    anchorer = services.anchorer(batch_size=1000)
+    early, report = AnchorReport(), IssueReport()
+    entries = [licence_input(i, serial=f"2024E{i:05d}") for i in range(2500)]
+    for _ in services.issuance().issue_iter(
+        list(enumerate(entries, 1)),
+        tmp_path,
+        report,
+        between_chunks=lambda: anchorer.anchor_full_batches(early),
+    ):
+        pass
+    assert (early.sealed, early.anchored, early.licences) == (2, 2, 2000)  # after the first chunk of 2,000
+    rest = anchorer.run()
+    assert (rest.sealed, rest.licences) == (1, 500)
+    with Session(services.engine) as session:
+        assert (
+            session.execute(
+                select(func.count(Licence.id)).where(Licence.state == LicenceState.ANCHORED)
+            ).scalar_one()
+            == 2500
+        )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from ledger import merkle
@@ -119,6 +119,31 @@ class Anchorer:
                     break
                 self._seal_one(type_code, issuer, chunk)
                 report.sealed += 1
+
+    def anchor_full_batches(self, report: AnchorReport) -> None:
+        """Seal and anchor only groups that fill whole batches: called between chunks of a bulk
+        issue, so anchoring overlaps with the preparation of the next chunks."""
+        with Session(self.engine) as session:
+            groups = session.execute(
+                select(Licence.type_code, Licence.issuer_uscc, func.count())
+                .join(Outbox, Outbox.licence_id == Licence.id)
+                .group_by(Licence.type_code, Licence.issuer_uscc)
+            ).all()
+            for type_code, issuer, count in groups:
+                if count < self.batch_size:
+                    continue
+                rows = session.execute(
+                    select(Licence.id, Licence.type_code, Licence.issuer_uscc, Licence.leaf_hash)
+                    .join(Outbox, Outbox.licence_id == Licence.id)
+                    .where(Licence.type_code == type_code, Licence.issuer_uscc == issuer)
+                    .order_by(Licence.id)
+                    .limit(count // self.batch_size * self.batch_size)
+                ).all()
+                for start in range(0, len(rows), self.batch_size):
+                    self._seal_one(type_code, issuer, rows[start : start + self.batch_size])
+                    report.sealed += 1
+        if report.sealed:
+            self.anchor(report)
 
     def _seal_one(self, type_code: str, issuer: str, members: list) -> None:
         leaves = [bytes(r[3]) for r in members]

@@ -12,7 +12,7 @@ import hashlib
 import json
 import secrets
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,12 +123,14 @@ class Issuance:
         report: IssueReport,
         *,
         workers: int = 0,
+        between_chunks: Callable[[], None] | None = None,
     ) -> Iterator[int]:
         """Like `issue`, yielding the number of entries done after each stored chunk.
 
         With `workers` > 1, chunks are prepared (validated, committed, bodies stored) in that
         many processes while this one writes the database; at most 2 chunks per worker are in
-        flight, so memory stays flat however long the input.
+        flight, so memory stays flat however long the input. `between_chunks` runs after each
+        stored chunk (the CLI anchors full batches there, while workers prepare the next).
         """
         done = 0
         if workers > 1 and self.settings is not None:
@@ -141,6 +143,8 @@ class Issuance:
                     pending.append(pool.submit(_worker_prepare, chunk, base_dir))
                     if len(pending) >= 2 * workers:
                         done += self._store(pending.popleft().result(), report)
+                        if between_chunks:
+                            between_chunks()
                         yield done
                 while pending:
                     done += self._store(pending.popleft().result(), report)
@@ -148,6 +152,8 @@ class Issuance:
             return
         for chunk in _chunks(entries, CHUNK):
             done += self._store(self.prepare_chunk(chunk, base_dir), report)
+            if between_chunks:
+                between_chunks()
             yield done
 
     def prepare_chunk(self, chunk: list[Entry], base_dir: Path) -> ChunkResult:
