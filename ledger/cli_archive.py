@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
+from ledger.cli_common import JsonOpt, emit_json, handles_errors, out, progress_bar
 from ledger.models import ArchiveRecord
 from ledger.settings import get_settings
 
@@ -194,15 +193,8 @@ def audit(
         results = [audit_log(s.logs, name, since=since) for name in LOGS]
         with s.engine.connect() as conn:
             total = conn.execute(select(func.count(ArchiveRecord.archive_no))).scalar_one()
-        with Progress(
-            TextColumn("auditing packages"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err,
-            disable=as_json or not err.is_terminal,
-        ) as progress:
-            task = progress.add_task("packages", total=total)
-            packages = s.archive.audit(lambda n: progress.update(task, completed=n))
+        with progress_bar("auditing packages", total, quiet=as_json) as update:
+            packages = s.archive.audit(update)
     failed = [p.to_json() for p in packages if not p.ok]
     data: dict[str, Any] = {
         "ok": all(r.ok for r in results) and not failed,

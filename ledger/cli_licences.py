@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
+from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out, progress_bar
 from ledger.errors import ChainError, ConfigError, LedgerError
 from ledger.settings import get_settings
 
@@ -99,15 +98,7 @@ def issue(
         issuance = s.issuance()
         report = IssueReport()
         total = count_entries(file)
-        with Progress(
-            TextColumn("issuing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=as_json or not err.is_terminal,
-        ) as progress:
-            task = progress.add_task("issue", total=total)
+        with progress_bar("issuing", total, quiet=as_json) as update:
             if workers is None:
                 workers = (os.cpu_count() or 1) if bulk and (total or 0) > 2 * CHUNK else 0
             anchorer, early = (None, None) if no_anchor else (s.anchorer(batch_size), AnchorReport())
@@ -115,7 +106,7 @@ def issue(
             for done in issuance.issue_iter(
                 read_entries(file), file.parent, report, workers=workers, between_chunks=overlap
             ):
-                progress.update(task, completed=done)
+                update(done)
         anchored = None
         if report.accepted_count and not no_anchor:
             anchored = s.anchorer(batch_size).run(force=s.settings.batch_window_seconds == 0)
@@ -318,16 +309,8 @@ def storage_audit(as_json: JsonOpt = False) -> None:
             total = conn.execute(
                 select(func.count(Licence.id)).where(Licence.body_ref.is_not(None))
             ).scalar_one()
-        with Progress(
-            TextColumn("auditing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=as_json or not err.is_terminal,
-        ) as progress:
-            task = progress.add_task("audit", total=total)
-            report = audit(s.engine, s.bodies, lambda done: progress.update(task, completed=done))
+        with progress_bar("auditing", total, quiet=as_json) as update:
+            report = audit(s.engine, s.bodies, update)
     if as_json:
         emit_json(report.to_json())
     else:

@@ -7,7 +7,6 @@ one licence inside a batch, and verify every licence from its portable package.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,7 +80,7 @@ def run_demo(s: Services, *, types: int = 12, per_type: int = 4) -> dict[str, An
             package = build_package(licence, session.get(Batch, licence.batch_id), contracts.registry.address)
             result = verify_package(package.to_json(), registry=contracts.registry, bodies=s.body_opener())
             results.append({"type": names[licence.type_code], **result.to_json()})
-    archive = run_archive_demo(s, report.accepted, revoked)
+    archive = run_archive_demo(s, report.accepted)
     return {
         "archive": archive,
         "chain_id": client.chain_id,
@@ -104,11 +103,7 @@ def _spread(types: list, count: int) -> list:  # type: ignore[type-arg]
     return persons[::step_p][: count - count // 2] + orgs[::step_o][: count // 2]
 
 
-def summary(result: dict[str, Any]) -> Counter[str]:
-    return Counter("valid" if r["valid"] else "invalid" for r in result["results"])
-
-
-def run_archive_demo(s: Services, identifiers: list[str], revoked: str) -> dict[str, Any]:
+def run_archive_demo(s: Services, identifiers: list[str]) -> dict[str, Any]:
     """Archive three sample case files that used the licences, audit the archive (it passes),
     flip one byte of one stored package and audit again (it is pinpointed), then restore it."""
     import hashlib
