@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ledger import cli_archive, cli_licences
+from ledger import cli_archive, cli_licences, cli_serve
 from ledger.catalog.cli import catalog_app
 from ledger.cli_common import JsonOpt, emit_json, err, handles_errors, out
 from ledger.settings import Settings, get_settings
@@ -28,6 +28,7 @@ app.add_typer(chain_app, name="chain")
 app.add_typer(config_app, name="config")
 cli_licences.register(app)
 cli_archive.register(app)
+cli_serve.register(app)
 app.add_typer(catalog_app, name="catalog")
 
 

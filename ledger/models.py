@@ -256,3 +256,92 @@ class FixityRecord(SQLModel, table=True):
     time: datetime
     outcome: str
     agent: str
+
+
+# ----- consent-gated distribution -----
+
+
+class Passkey(SQLModel, table=True):
+    """A holder's WebAuthn credential, bound to the holder after an identity check."""
+
+    credential_id: str = Field(primary_key=True)  # base64url
+    holder_key: str = Field(index=True)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # COSE
+    sign_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class HolderPin(SQLModel, table=True):
+    """The non-biometric alternative: a PIN set after enrolment (scrypt hash, lockout)."""
+
+    holder_key: str = Field(primary_key=True)
+    pin_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    salt: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    failures: int = 0
+
+
+class ServiceCase(SQLModel, table=True):
+    """A case (办件) opened at a window for one matter and one holder."""
+
+    id: str = Field(primary_key=True)  # random, public
+    case_number: str = Field(unique=True)
+    matter_code: str = Field(foreign_key="matter.code")
+    holder_key: str = Field(index=True)
+    holder_ref: str  # salted reference: what logs and archives carry instead of the holder code
+    window: str
+    department: str
+    staff: str
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    archive_no: str | None = None
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentRequest(SQLModel, table=True):
+    """One QR authorisation request and, once answered, its consent receipt."""
+
+    id: str = Field(primary_key=True)  # random, public
+    case_id: str = Field(foreign_key="servicecase.id", index=True)
+    token_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    confirmation_code: str
+    purpose: str
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    consent_version: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    state: RequestState = RequestState.PENDING
+    challenge: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    statement: str | None = None  # canonical JSON the challenge commits to
+    decided_at: datetime | None = None
+    receipt: str | None = None  # canonical JSON, stored as logged
+    receipt_log_index: int | None = None
+    failures: int = 0
+
+
+class LicenceGrant(SQLModel, table=True):
+    """One licence a holder consented to: single use, until it expires."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="consentrequest.id", index=True)
+    licence_id: int = Field(foreign_key="licence.id", index=True)
+    type_code: str
+    window: str = Field(index=True)
+    expires_at: datetime
+    used_at: datetime | None = None
+    access_log_index: int | None = None
+    use_copy: str | None = None  # the use copy's signed envelope without its body (kept for the archive)
+
+
+class PasskeyChallenge(SQLModel, table=True):
+    """An outstanding WebAuthn challenge for enrolment or a holder session: used once."""
+
+    challenge: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    purpose: str  # "enrol" or "session"
+    holder_key: str
+    expires_at: datetime

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
         default_factory=dict, description="retention (Y10, Y30, YJ) per matter code; others get Y30"
     )
     dev_account: int = Field(0, ge=0, lt=20, description="development key index (dev chains only)")
+    public_url: str = Field(
+        "http://localhost:8000", description="base URL holders' phones reach (QR codes point here)"
+    )
+    rp_id: str = Field("localhost", description="WebAuthn relying-party id: the public URL's host name")
+    rp_name: str = Field("certledger 电子证照用证授权", description="relying-party name shown by passkeys")
+    request_minutes: float = Field(5.0, gt=0, description="how long a holder may answer a QR request")
+    grant_minutes: float = Field(10.0, gt=0, description="how long an approved pull stays usable")
+    token_minutes: float = Field(15.0, gt=0, description="lifetime of bearer tokens and holder sessions")
+    consent_text_version: str = Field("2026-11", description="version of the consent text holders see")
+    rate_limit_per_minute: int = Field(
+        30, gt=0, description="requests per minute per caller on case, request and consent endpoints"
+    )
 
     @classmethod
     def settings_customise_sources(

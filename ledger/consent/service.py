@@ -1,0 +1,827 @@
+"""The consent-gated distribution service: cases, QR requests, consent, pulls, holder history,
+revocation notices, archive hand-off. HTTP-free: the API (api/) and the demo call it.
+
+Data flow: window opens a case -> creates a request (QR with a one-time token) -> holder views
+it, asks for a challenge binding their choice, signs it with a passkey (or enters a PIN) ->
+receipt logged in `access` -> window pulls each granted licence once -> pull logged in
+`access` -> case closed into the archive."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from archive.checkpoint import NoteSigner
+from ledger import identifiers
+from ledger.catalog.queries import get_matter
+from ledger.consent.errors import Conflict, Expired, Forbidden, Invalid, TooMany, Unknown
+from ledger.consent.passkeys import PasskeyError, RelyingParty
+from ledger.consent.receipts import (
+    RECEIPT_FORMAT,
+    STATEMENT_FORMAT,
+    USE_COPY_FORMAT,
+    HolderRefs,
+    canonical,
+    challenge_for,
+    key_id,
+    sign,
+)
+from ledger.consent.use_copy import body_section, hidden_fields, stamp_text
+from ledger.errors import LedgerError
+from ledger.licences.bodies import Erased
+from ledger.licences.issuance import holder_key as make_holder_key
+from ledger.licences.package import build_package
+from ledger.licences.verify import verify_licence
+from ledger.models import (
+    ActionState,
+    Batch,
+    ConsentRequest,
+    HolderPin,
+    Licence,
+    LicenceGrant,
+    LicenceState,
+    LicenceStatus,
+    LicenceType,
+    MatterLicence,
+    Passkey,
+    PasskeyChallenge,
+    RequestState,
+    ServiceCase,
+    StatusAction,
+    as_utc,
+    utcnow,
+)
+
+PIN_ATTEMPTS = 5
+CODE_ATTEMPTS = 3
+MAX_PURPOSE = 200
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who acts at a window: from their bearer token."""
+
+    subject: str
+    window: str
+    department: str
+
+
+class ConsentService:
+    def __init__(self, services: Any) -> None:  # ledger.services.Services
+        self.s = services
+        self.settings = services.settings
+        self.engine = services.engine
+        self.rp = RelyingParty(self.settings)
+        keys = self.settings.data_dir / "keys"
+        self.refs = HolderRefs(keys / "holder-ref.key")
+        self._key = NoteSigner.from_file("certledger-consent", keys / "consent-signing.pem").private_key
+        self.key_id = key_id(self._key)
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @property
+    def public_key(self):  # type: ignore[no-untyped-def]
+        return self._key.public_key()
+
+    # ----- enrolment and holder sessions -----
+
+    def enrolment_options(self, holder_key: str) -> dict[str, Any]:
+        """Passkey registration options for a holder whose identity was checked."""
+        with self._session() as session:
+            existing = [p.credential_id for p in self._passkeys(session, holder_key)]
+            challenge = self._new_challenge(session, "enrol", holder_key)
+        user_id = hashlib.sha256(b"certledger/user\x00" + holder_key.encode()).digest()[:16]
+        return self.rp.registration_options(challenge, user_id, existing)
+
+    def enrol(self, credential: Any) -> str:
+        """Verify a registration and bind the passkey to the holder; the holder reference."""
+        challenge = _client_challenge(credential)
+        with self._session() as session, session.begin():
+            holder_key = self._take_challenge(session, challenge, "enrol")
+            try:
+                credential_id, public_key, count = self.rp.verify_registration(credential, challenge)
+            except PasskeyError as exc:
+                raise Invalid(str(exc)) from None
+            if session.get(Passkey, credential_id) is not None:
+                raise Conflict("credential: this passkey is already enrolled")
+            session.add(
+                Passkey(credential_id=credential_id, holder_key=holder_key, public_key=public_key, sign_count=count)
+            )
+        return self.refs.ref(holder_key)
+
+    def set_pin(self, holder_key: str, pin: str) -> None:
+        if not (isinstance(pin, str) and pin.isdigit() and 6 <= len(pin) <= 12):
+            raise Invalid("pin: 6 to 12 digits")
+        salt = os.urandom(16)
+        with self._session() as session, session.begin():
+            row = session.get(HolderPin, holder_key) or HolderPin(holder_key=holder_key, pin_hash=b"", salt=b"")
+            row.pin_hash, row.salt, row.failures = _pin_hash(pin, salt), salt, 0
+            session.add(row)
+
+    def session_options(self, holder_key: str) -> dict[str, Any]:
+        with self._session() as session:
+            credentials = [p.credential_id for p in self._passkeys(session, holder_key)]
+            challenge = self._new_challenge(session, "session", holder_key)
+        return self.rp.assertion_options(challenge, credentials)
+
+    def open_session(self, credential: Any) -> str:
+        """Verify a passkey assertion for a holder session; the holder key it proves."""
+        challenge = _client_challenge(credential)
+        with self._session() as session, session.begin():
+            holder_key = self._take_challenge(session, challenge, "session")
+            self._check_assertion(session, credential, challenge, holder_key)
+        return holder_key
+
+    def _new_challenge(self, session: Session, purpose: str, holder_key: str) -> bytes:
+        challenge = os.urandom(32)
+        expires = utcnow() + timedelta(minutes=self.settings.request_minutes)
+        session.add(PasskeyChallenge(challenge=challenge, purpose=purpose, holder_key=holder_key, expires_at=expires))
+        session.commit()
+        return challenge
+
+    def _take_challenge(self, session: Session, challenge: bytes, purpose: str) -> str:
+        row = session.get(PasskeyChallenge, challenge)
+        if row is None or row.purpose != purpose:
+            raise Invalid("credential: unknown or already used challenge")
+        session.delete(row)  # single use, even when the credential then fails
+        session.flush()
+        if as_utc(row.expires_at) < utcnow():
+            raise Expired("credential: the challenge expired; start again")
+        return row.holder_key
+
+    def _passkeys(self, session: Session, holder_key: str) -> list[Passkey]:
+        return list(session.execute(select(Passkey).where(Passkey.holder_key == holder_key)).scalars())
+
+    def _check_assertion(self, session: Session, credential: Any, challenge: bytes, holder_key: str) -> Passkey:
+        try:
+            passkey, count = self.rp.verify_assertion(credential, challenge, self._passkeys(session, holder_key))
+        except PasskeyError as exc:
+            raise Invalid(str(exc)) from None
+        passkey.sign_count = count
+        session.add(passkey)
+        return passkey
+
+    # ----- cases and requests (window staff) -----
+
+    def open_case(self, staff: Staff, matter_code: str, code_type: str, code: str) -> ServiceCase:
+        """A case for a matter and a holder. Says nothing about whether the holder has licences
+        (no existence oracle): that is known only after the holder consents."""
+        if code_type not in identifiers.HOLDER_CODE_TYPES:
+            raise Invalid(f"holder.code_type: expected one of {sorted(identifiers.HOLDER_CODE_TYPES)}")
+        if not identifiers.check_holder_code(code_type, code).valid:
+            raise Invalid("holder.code: not a valid code of this type")
+        holder_key = make_holder_key(code_type, code)
+        with self._session() as session:
+            try:
+                get_matter(session, matter_code)
+            except LedgerError:
+                raise Invalid("matter_code: no such matter in the catalog") from None
+            now = utcnow()
+            case = ServiceCase(
+                id=secrets.token_urlsafe(12),
+                case_number=f"{self.settings.archive_fonds}{now:%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}",
+                matter_code=matter_code,
+                holder_key=holder_key,
+                holder_ref=self.refs.ref(holder_key),
+                window=staff.window,
+                department=staff.department,
+                staff=staff.subject,
+                opened_at=now,
+            )
+            session.add(case)
+            session.commit()
+            session.refresh(case)
+        return case
+
+    def case_for(self, staff: Staff, case_id: str) -> ServiceCase:
+        with self._session() as session:
+            case = session.get(ServiceCase, case_id)
+        if case is None or case.window != staff.window:
+            raise Unknown("case: no such case at this window")
+        return case
+
+    def create_request(self, staff: Staff, case_id: str, purpose: str) -> tuple[ConsentRequest, str]:
+        """An authorisation request for the case's matter; (request, one-time token)."""
+        purpose = (purpose or "").strip()
+        if not purpose or len(purpose) > MAX_PURPOSE:
+            raise Invalid(f"purpose: 1 to {MAX_PURPOSE} characters")
+        case = self.case_for(staff, case_id)
+        if case.closed_at is not None:
+            raise Conflict("case: closed")
+        with self._session() as session:
+            links = session.execute(
+                select(MatterLicence, LicenceType)
+                .join(LicenceType, LicenceType.code == MatterLicence.type_code)
+                .where(MatterLicence.matter_code == case.matter_code)
+                .order_by(MatterLicence.type_code)
+            ).all()
+            items = [
+                {
+                    "type_code": link.type_code,
+                    "type_name": t.name,
+                    "required": link.required,
+                    "sensitive": t.sensitive,
+                    "fields": list(link.fields),
+                    "field_labels": _labels(t, link.fields),
+                }
+                for link, t in links
+            ]
+            token = secrets.token_urlsafe(32)
+            now = utcnow()
+            request = ConsentRequest(
+                id=secrets.token_urlsafe(12),
+                case_id=case.id,
+                token_hash=_token_hash(token),
+                confirmation_code=f"{secrets.randbelow(10**6):06d}",
+                purpose=purpose,
+                items=items,
+                consent_version=self.settings.consent_text_version,
+                created_at=now,
+                expires_at=now + timedelta(minutes=self.settings.request_minutes),
+            )
+            session.add(request)
+            session.commit()
+            session.refresh(request)
+        return request, token
+
+    def consent_url(self, token: str) -> str:
+        return f"{self.settings.public_url.rstrip('/')}/c/{token}"
+
+    def request_for(self, staff: Staff, request_id: str) -> tuple[ConsentRequest, ServiceCase]:
+        with self._session() as session:
+            request = session.get(ConsentRequest, request_id)
+            case = session.get(ServiceCase, request.case_id) if request else None
+        if request is None or case is None or case.window != staff.window:
+            raise Unknown("request: no such request at this window")
+        return request, case
+
+    def request_status(self, staff: Staff, request_id: str) -> dict[str, Any]:
+        request, case = self.request_for(staff, request_id)
+        with self._session() as session:
+            grants = session.execute(
+                select(LicenceGrant, Licence.identifier)
+                .join(Licence, Licence.id == LicenceGrant.licence_id)
+                .where(LicenceGrant.request_id == request.id)
+                .order_by(LicenceGrant.id)
+            ).all()
+        return {
+            "request": request.id,
+            "case": case.id,
+            "state": request.state.value,
+            "expires_at": as_utc(request.expires_at).isoformat(),
+            "grants": [
+                {
+                    "type_code": g.type_code,
+                    "identifier": identifier,
+                    "expires_at": as_utc(g.expires_at).isoformat(),
+                    "used": g.used_at is not None,
+                }
+                for g, identifier in grants
+            ],
+        }
+
+    # ----- the holder's side of a request -----
+
+    def _by_token(self, session: Session, token: str, *, for_update: bool = False) -> ConsentRequest:
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            raise Unknown("token: unknown request")
+        query = select(ConsentRequest).where(ConsentRequest.token_hash == _token_hash(token))
+        if for_update:
+            query = query.with_for_update()
+        request = session.execute(query).scalar_one_or_none()
+        if request is None:
+            raise Unknown("token: unknown request")
+        return request
+
+    def _pending(self, request: ConsentRequest) -> None:
+        if request.state is not RequestState.PENDING:
+            raise Conflict(f"request: already {request.state.value}; the QR code is single use")
+        if as_utc(request.expires_at) < utcnow():
+            raise Expired("request: expired; ask the window for a new QR code")
+
+    def holder_view(self, token: str) -> dict[str, Any]:
+        """What the holder's consent page shows: who asks, for what, which fields, until when."""
+        with self._session() as session:
+            request = self._by_token(session, token)
+            self._pending(request)
+            case = session.get(ServiceCase, request.case_id)
+            assert case is not None
+            matter = get_matter(session, case.matter_code)
+            available = self._available(session, case.holder_key, [i["type_code"] for i in request.items])
+            enrolled = bool(self._passkeys(session, case.holder_key))
+            has_pin = session.get(HolderPin, case.holder_key) is not None
+        return {
+            "request": request.id,
+            "window": case.window,
+            "department": case.department,
+            "matter": {"code": matter.code, "name": matter.name},
+            "case_number": case.case_number,
+            "purpose": request.purpose,
+            "confirmation_code": request.confirmation_code,
+            "consent_version": request.consent_version,
+            "expires_at": as_utc(request.expires_at).isoformat(),
+            "grant_minutes": self.settings.grant_minutes,
+            "single_use": True,
+            "items": [{**i, "available": len(available.get(i["type_code"], []))} for i in request.items],
+            "methods": [m for m, ok in (("passkey", enrolled), ("pin", has_pin)) if ok],
+        }
+
+    def challenge(
+        self, token: str, approve: list[str], sensitive_consent: list[str], confirmation_code: str
+    ) -> dict[str, Any]:
+        """Bind the holder's choice into a statement; its digest is the WebAuthn challenge."""
+        with self._session() as session, session.begin():
+            request = self._by_token(session, token, for_update=True)
+            self._pending(request)
+            self._check_code(session, request, confirmation_code)
+            case = session.get(ServiceCase, request.case_id)
+            assert case is not None
+            requested = {i["type_code"]: i for i in request.items}
+            if not isinstance(approve, list) or not approve or not all(isinstance(t, str) for t in approve):
+                raise Invalid("approve: list the licence types you consent to (at least one)")
+            for type_code in approve:
+                if type_code not in requested:
+                    raise Invalid(f"approve: {type_code} was not requested")
+                if requested[type_code]["sensitive"] and type_code not in (sensitive_consent or []):
+                    raise Invalid(f"sensitive_consent: {type_code} is sensitive personal information and needs separate consent")
+            available = self._available(session, case.holder_key, approve)
+            statement = {
+                "format": STATEMENT_FORMAT,
+                "request": request.id,
+                "case_number": case.case_number,
+                "matter": case.matter_code,
+                "window": case.window,
+                "department": case.department,
+                "staff": case.staff,
+                "purpose": request.purpose,
+                "holder_ref": case.holder_ref,
+                "confirmation_code": request.confirmation_code,
+                "consent_version": request.consent_version,
+                "items": [
+                    {
+                        "type_code": t,
+                        "fields": requested[t]["fields"],
+                        "sensitive": requested[t]["sensitive"],
+                        "licences": [lic.identifier for lic in available.get(t, [])],
+                    }
+                    for t in sorted(set(approve))
+                ],
+                "grant_minutes": self.settings.grant_minutes,
+                "single_use": True,
+                "nonce": os.urandom(16).hex(),
+            }
+            request.statement = canonical(statement).decode()
+            request.challenge = challenge_for(statement)
+            session.add(request)
+            credentials = [p.credential_id for p in self._passkeys(session, case.holder_key)]
+        return {
+            "statement": statement,
+            "publicKey": self.rp.assertion_options(request.challenge, credentials) if credentials else None,
+        }
+
+    def _check_code(self, session: Session, request: ConsentRequest, code: str) -> None:
+        if hmac.compare_digest(str(code or ""), request.confirmation_code):
+            return
+        request.failures += 1
+        if request.failures >= CODE_ATTEMPTS:  # a relayed QR gets three guesses, then it is dead
+            request.state = RequestState.DECLINED
+            request.decided_at = utcnow()
+        session.add(request)
+        session.commit()
+        raise Invalid("confirmation_code: does not match the code shown at the window")
+
+    def approve(self, token: str, *, credential: Any = None, pin: str | None = None) -> dict[str, Any]:
+        """Verify the holder's signature (passkey) or PIN over the bound statement, store and log
+        the receipt, and create one single-use grant per consented licence."""
+        with self._session() as session, session.begin():
+            request = self._by_token(session, token, for_update=True)
+            self._pending(request)
+            if request.challenge is None or request.statement is None:
+                raise Conflict("request: ask for a challenge first (it binds your choice)")
+            challenge, statement = bytes(request.challenge), json.loads(request.statement)
+            request.challenge = None  # single use: a failed or replayed answer needs a new challenge
+            case = session.get(ServiceCase, request.case_id)
+            assert case is not None
+            if credential is not None:
+                if _client_challenge(credential) != challenge:
+                    session.add(request)
+                    session.commit()
+                    raise Invalid("credential: signs another challenge (reused or mismatched)")
+                try:
+                    passkey = self._check_assertion(session, credential, challenge, case.holder_key)
+                except Invalid:
+                    session.add(request)
+                    session.commit()
+                    raise
+                method = {"method": "passkey", "credential_id": passkey.credential_id, "assertion": credential["response"]}
+            elif pin is not None:
+                self._check_pin(session, request, case.holder_key, pin)
+                method = {"method": "pin"}
+            else:
+                raise Invalid("credential: a passkey assertion or a pin is required")
+            now = utcnow()
+            receipt = sign(
+                {
+                    "format": RECEIPT_FORMAT,
+                    "statement": statement,
+                    "statement_sha256": hashlib.sha256(canonical(statement)).hexdigest(),
+                    "authentication": method,
+                    "approved_at": now.isoformat(),
+                    "grant_expires_at": (now + timedelta(minutes=self.settings.grant_minutes)).isoformat(),
+                },
+                self._key,
+                self.key_id,
+            )
+            index = self.s.logs.log("access").append_many([canonical({"type": "consent", "receipt": receipt})], session=session)[0]
+            request.state, request.decided_at = RequestState.APPROVED, now
+            request.receipt, request.receipt_log_index = canonical(receipt).decode(), index
+            session.add(request)
+            expires = now + timedelta(minutes=self.settings.grant_minutes)
+            identifiers_ = [i for item in statement["items"] for i in item["licences"]]
+            licences = session.execute(select(Licence).where(Licence.identifier.in_(identifiers_))).scalars()
+            for licence in licences:
+                session.add(
+                    LicenceGrant(
+                        request_id=request.id,
+                        licence_id=licence.id,
+                        type_code=licence.type_code,
+                        window=case.window,
+                        expires_at=expires,
+                    )
+                )
+        self.s.logs.checkpoint("access", force=False)
+        return {"receipt": receipt, "access_log_index": index}
+
+    def _check_pin(self, session: Session, request: ConsentRequest, holder_key: str, pin: str) -> None:
+        row = session.get(HolderPin, holder_key)
+        if row is None:
+            raise Invalid("pin: no PIN is set for you; use your passkey")
+        if row.failures >= PIN_ATTEMPTS:
+            raise TooMany("pin: locked after too many wrong PINs; use your passkey")
+        if not isinstance(pin, str) or not hmac.compare_digest(_pin_hash(pin, bytes(row.salt)), bytes(row.pin_hash)):
+            row.failures += 1
+            session.add(row)
+            session.add(request)
+            session.commit()
+            raise Invalid("pin: wrong PIN")
+        row.failures = 0
+        session.add(row)
+
+    def decline(self, token: str) -> None:
+        with self._session() as session, session.begin():
+            request = self._by_token(session, token, for_update=True)
+            self._pending(request)
+            case = session.get(ServiceCase, request.case_id)
+            assert case is not None
+            now = utcnow()
+            entry = {"type": "decline", "request": request.id, "holder_ref": case.holder_ref, "at": now.isoformat()}
+            self.s.logs.log("access").append_many([canonical(entry)], session=session)
+            request.state, request.decided_at, request.challenge = RequestState.DECLINED, now, None
+            session.add(request)
+
+    # ----- pulls (window staff) -----
+
+    def pull(self, staff: Staff, request_id: str, type_code: str, identifier: str | None = None) -> dict[str, Any]:
+        """The use copy of one consented licence: once, before the grant expires, at the window
+        that asked. Verified against the chain; logged in `access`."""
+        request, case = self.request_for(staff, request_id)
+        if request.state is not RequestState.APPROVED:
+            raise Conflict(f"request: {request.state.value}, not approved")
+        item = next((i for i in request.items if i["type_code"] == type_code), None)
+        with self._session() as session:
+            query = (
+                select(LicenceGrant, Licence)
+                .join(Licence, Licence.id == LicenceGrant.licence_id)
+                .where(LicenceGrant.request_id == request.id, LicenceGrant.type_code == type_code)
+            )
+            if identifier is not None:
+                query = query.where(Licence.identifier == identifier)
+            rows = session.execute(query.order_by(LicenceGrant.id)).all()
+        if item is None or not rows:
+            raise Forbidden("type_code: the holder did not consent to this licence for this request")
+        if identifier is None and len(rows) > 1:
+            raise Invalid("identifier: the holder has several licences of this type; name one")
+        grant, licence = rows[0]
+        now = utcnow()
+        if grant.used_at is not None:
+            raise Conflict("grant: already used; a consent allows one pull")
+        if as_utc(grant.expires_at) < now:
+            raise Expired("grant: expired; ask the holder again")
+        with self._session() as session:
+            batch = session.get(Batch, licence.batch_id)
+            matter = get_matter(session, case.matter_code)
+        if batch is None or batch.chain_id is None:
+            raise Conflict("licence: not anchored yet")
+        package = build_package(licence, batch, self.s.contracts.registry.address)
+        copy = package.redact(hidden_fields(package, item["fields"]))
+        body = self.s.bodies.open_licence(licence) if licence.body_ref else None
+        result = verify_licence(
+            copy,
+            registry=self.s.contracts.registry,
+            bodies=(lambda _p: body) if body is not None else None,  # noqa: ARG005
+        )
+        stamp = {
+            "purpose": request.purpose,
+            "matter": case.matter_code,
+            "matter_name": matter.name,
+            "case_number": case.case_number,
+            "window": case.window,
+            "department": case.department,
+            "staff": staff.subject,
+            "pulled_at": now.isoformat(timespec="seconds"),
+            "valid_until": as_utc(grant.expires_at).isoformat(timespec="seconds"),
+            "receipt_log_index": request.receipt_log_index,
+        }
+        use_copy: dict[str, Any] = {
+            "format": USE_COPY_FORMAT,
+            "stamp": stamp,
+            "licence": copy.to_json(),
+            "verification": result.to_json(),
+            "body": None
+            if body is None or isinstance(body, Erased)
+            else body_section(body, licence.body_type, stamp_text(stamp)),
+        }
+        use_copy = sign(use_copy, self._key, self.key_id)
+        digest = hashlib.sha256(canonical(use_copy)).hexdigest()
+        entry = {
+            "type": "pull",
+            "request": request.id,
+            "receipt_log_index": request.receipt_log_index,
+            "licence": licence.identifier,
+            "type_code": type_code,
+            "fields": sorted(copy.disclosed()),
+            "matter": case.matter_code,
+            "case_number": case.case_number,
+            "window": case.window,
+            "department": case.department,
+            "staff": staff.subject,
+            "holder_ref": case.holder_ref,
+            "valid": result.valid,
+            "use_copy_sha256": digest,
+            "at": now.isoformat(),
+        }
+        kept = {k: v for k, v in use_copy.items() if k != "body"}
+        if use_copy["body"] is not None:
+            kept["body"] = {k: v for k, v in use_copy["body"].items() if k != "data"}
+        with self._session() as session, session.begin():
+            claimed = session.execute(
+                update(LicenceGrant)
+                .where(LicenceGrant.id == grant.id, LicenceGrant.used_at.is_(None))
+                .values(used_at=now, use_copy=canonical(kept).decode())
+            ).rowcount
+            if claimed != 1:  # a concurrent pull won the race
+                raise Conflict("grant: already used; a consent allows one pull")
+            index = self.s.logs.log("access").append_many([canonical(entry)], session=session)[0]
+            session.execute(update(LicenceGrant).where(LicenceGrant.id == grant.id).values(access_log_index=index))
+        self.s.logs.checkpoint("access", force=False)
+        return {"use_copy": use_copy, "access_log_index": index, "use_copy_sha256": digest}
+
+    # ----- holder history, withdrawal -----
+
+    def history(self, holder_key: str) -> dict[str, Any]:
+        """Every consent and every use of the holder's licences (who, when, matter, window, fields)."""
+        with self._session() as session:
+            rows = session.execute(
+                select(ConsentRequest, ServiceCase)
+                .join(ServiceCase, ServiceCase.id == ConsentRequest.case_id)
+                .where(ServiceCase.holder_key == holder_key)
+                .order_by(ConsentRequest.created_at.desc())
+            ).all()
+            uses = session.execute(
+                select(LicenceGrant, Licence.identifier, ServiceCase)
+                .join(Licence, Licence.id == LicenceGrant.licence_id)
+                .join(ConsentRequest, ConsentRequest.id == LicenceGrant.request_id)
+                .join(ServiceCase, ServiceCase.id == ConsentRequest.case_id)
+                .where(ServiceCase.holder_key == holder_key, LicenceGrant.used_at.is_not(None))
+                .order_by(LicenceGrant.used_at.desc())
+            ).all()
+        consents = []
+        for request, case in rows:
+            if request.state is RequestState.PENDING and as_utc(request.expires_at) < utcnow():
+                continue  # never answered: nothing was consented
+            consents.append(
+                {
+                    "request": request.id,
+                    "state": request.state.value,
+                    "matter": case.matter_code,
+                    "case_number": case.case_number,
+                    "window": case.window,
+                    "department": case.department,
+                    "staff": case.staff,
+                    "purpose": request.purpose,
+                    "decided_at": as_utc(request.decided_at).isoformat() if request.decided_at else None,
+                    "receipt_log_index": request.receipt_log_index,
+                    "types": [i["type_code"] for i in json.loads(request.statement or "{}").get("items", [])],
+                }
+            )
+        return {
+            "consents": consents,
+            "uses": [
+                {
+                    "licence": identifier,
+                    "type_code": grant.type_code,
+                    "at": as_utc(grant.used_at).isoformat(),
+                    "matter": case.matter_code,
+                    "case_number": case.case_number,
+                    "window": case.window,
+                    "department": case.department,
+                    "staff": case.staff,
+                    "fields": json.loads(grant.use_copy or "{}").get("licence", {}).get("fields", {}) and sorted(
+                        k for k, f in json.loads(grant.use_copy)["licence"]["fields"].items() if "value" in f
+                    ),
+                    "access_log_index": grant.access_log_index,
+                }
+                for grant, identifier, case in uses
+            ],
+        }
+
+    def withdraw(self, holder_key: str, request_id: str) -> None:
+        """Withdraw an approved consent none of whose grants was used."""
+        with self._session() as session, session.begin():
+            request = session.get(ConsentRequest, request_id)
+            case = session.get(ServiceCase, request.case_id) if request else None
+            if request is None or case is None or case.holder_key != holder_key:
+                raise Unknown("request: none of your consents")
+            if request.state is not RequestState.APPROVED:
+                raise Conflict(f"request: {request.state.value}; only an approved consent can be withdrawn")
+            used = session.execute(
+                select(func.count()).where(LicenceGrant.request_id == request.id, LicenceGrant.used_at.is_not(None))
+            ).scalar_one()
+            if used:
+                raise Conflict("request: a licence was already pulled under this consent")
+            now = utcnow()
+            entry = {
+                "type": "withdrawal",
+                "request": request.id,
+                "receipt_log_index": request.receipt_log_index,
+                "holder_ref": case.holder_ref,
+                "at": now.isoformat(),
+            }
+            self.s.logs.log("access").append_many([canonical(entry)], session=session)
+            request.state = RequestState.WITHDRAWN
+            session.add(request)
+            session.execute(update(LicenceGrant).where(LicenceGrant.request_id == request.id).values(expires_at=now))
+
+    # ----- revocation notices (windows) -----
+
+    def notices(self, staff: Staff, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Status changes (revoked, suspended, ...) of licences this window pulled, in order.
+        Derived from the confirmed status actions, so changes made anywhere (CLI, API) reach it."""
+        with self._session() as session:
+            rows = session.execute(
+                select(StatusAction, Licence.identifier, LicenceGrant.request_id, LicenceGrant.used_at)
+                .join(Licence, Licence.id == StatusAction.licence_id)
+                .join(LicenceGrant, LicenceGrant.licence_id == StatusAction.licence_id)
+                .where(
+                    StatusAction.state == ActionState.DONE,
+                    StatusAction.id > after,
+                    LicenceGrant.window == staff.window,
+                    LicenceGrant.used_at.is_not(None),
+                )
+                .order_by(StatusAction.id)
+                .limit(limit)
+            ).all()
+        return [
+            {
+                "id": action.id,
+                "licence": identifier,
+                "change": action.kind.value.lower(),
+                "reason": action.reason,
+                "block": action.block,
+                "request": request_id,
+                "pulled_at": as_utc(used_at).isoformat(),
+            }
+            for action, identifier, request_id, used_at in rows
+        ]
+
+    # ----- archive hand-off -----
+
+    def close_case(self, staff: Staff, case_id: str) -> dict[str, Any]:
+        """Close the case and archive it: use copies, consent receipts and access records."""
+        case = self.case_for(staff, case_id)
+        if case.closed_at is not None:
+            raise Conflict(f"case: already closed (archive {case.archive_no})")
+        with self._session() as session:
+            requests = list(
+                session.execute(
+                    select(ConsentRequest)
+                    .where(ConsentRequest.case_id == case.id, ConsentRequest.receipt.is_not(None))
+                    .order_by(ConsentRequest.created_at)
+                ).scalars()
+            )
+            grants = list(
+                session.execute(
+                    select(LicenceGrant)
+                    .where(LicenceGrant.request_id.in_([r.id for r in requests]), LicenceGrant.used_at.is_not(None))
+                    .order_by(LicenceGrant.id)
+                ).scalars()
+            )
+            matter = get_matter(session, case.matter_code)
+        if not grants:
+            raise Conflict("case: nothing was pulled; there is nothing to archive")
+        now = utcnow()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            files = []
+            for n, request in enumerate(requests):
+                (folder / f"consent-{n + 1}.json").write_text(request.receipt or "", "utf-8")
+                files.append({"path": f"consent-{n + 1}.json", "title": "授权同意凭证", "kind": "consent_receipt"})
+            access = []
+            for n, grant in enumerate(grants):
+                (folder / f"use-copy-{n + 1}.json").write_text(grant.use_copy or "", "utf-8")
+                files.append({"path": f"use-copy-{n + 1}.json", "title": f"证照加注件 {grant.type_code}", "kind": "licence_use_copy"})
+                log = self.s.logs.log("access")
+                access.append(
+                    {
+                        "index": grant.access_log_index,
+                        "entry": json.loads(log.entry(grant.access_log_index)),
+                    }
+                )
+            (folder / "access-records.json").write_text(json.dumps(access, ensure_ascii=False, indent=1), "utf-8")
+            files.append({"path": "access-records.json", "title": "用证记录", "kind": "access_record"})
+            record = {
+                "matter_code": case.matter_code,
+                "matter_name": matter.name,
+                "case_number": case.case_number,
+                "window": case.window,
+                "staff": case.staff,
+                "department": case.department,
+                "holder_ref": case.holder_ref,
+                "opened_at": as_utc(case.opened_at).isoformat(),
+                "closed_at": now.isoformat(),
+                "files": files,
+            }
+            (folder / "case.json").write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+            archived = self.s.archive.add(
+                folder,
+                fonds=self.settings.archive_fonds,
+                retention=self.settings.archive_retention.get(case.matter_code, "Y30"),
+                created_by=self.settings.archive_unit,
+                archivist=self.settings.archivist,
+            )
+        with self._session() as session, session.begin():
+            row = session.get(ServiceCase, case.id)
+            assert row is not None
+            row.closed_at, row.archive_no = now, archived.archive_no
+            session.add(row)
+        return {"case": case.id, "archive_no": archived.archive_no, "log_index": archived.log_index}
+
+    # ----- helpers -----
+
+    def _available(self, session: Session, holder_key: str, type_codes: list[str]) -> dict[str, list[Licence]]:
+        """The holder's anchored, active, latest-version licences of the given types."""
+        rows = session.execute(
+            select(Licence)
+            .where(
+                Licence.holder_key == holder_key,
+                Licence.type_code.in_(type_codes),
+                Licence.state == LicenceState.ANCHORED,
+                Licence.status == LicenceStatus.ACTIVE,
+            )
+            .order_by(Licence.lineage, Licence.version.desc())
+        ).scalars()
+        latest: dict[str, Licence] = {}
+        for licence in rows:
+            latest.setdefault(licence.lineage, licence)
+        out: dict[str, list[Licence]] = {}
+        for licence in latest.values():
+            out.setdefault(licence.type_code, []).append(licence)
+        return out
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(b"certledger/request-token\x00" + token.encode()).digest()
+
+
+def _pin_hash(pin: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+
+
+def _client_challenge(credential: Any) -> bytes:
+    """The challenge a credential's clientDataJSON answers (checked again by py_webauthn)."""
+    from ledger.consent.soft_passkey import unb64url
+
+    try:
+        client = json.loads(unb64url(credential["response"]["clientDataJSON"]))
+        return unb64url(client["challenge"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Invalid(f"credential: malformed clientDataJSON ({type(exc).__name__})") from None
+
+
+def _labels(t: LicenceType, fields: list[str]) -> dict[str, str]:
+    labels = {f["name"]: f.get("label", f["name"]) for f in t.face_schema}
+    labels.update({"CZZT": "持证主体", "CZZTDM": "持证主体代码", "ZZBH": "证照编号", "ZZYXQJZRQ": "有效期截止日期"})
+    return {name: labels.get(name, name) for name in fields}
+
