@@ -46,7 +46,9 @@ def status_of(exc: LedgerError) -> int:
     return 400
 
 
-def create_app(services: Services, *, identity: IdentityCheck | None = None, checkpoint_timer: bool = False) -> FastAPI:
+def create_app(
+    services: Services, *, identity: IdentityCheck | None = None, checkpoint_timer: bool = False
+) -> FastAPI:
     from api import auditor, holder, issuer, pages, window
 
     @contextlib.asynccontextmanager
@@ -80,13 +82,16 @@ def create_app(services: Services, *, identity: IdentityCheck | None = None, che
     async def invalid_body(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # name the field, never echo the value (it may be a holder code)
         problems = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]}
+            for e in exc.errors()
         ]
         return JSONResponse({"error": "invalid request body", "problems": problems}, status_code=422)
 
     @app.middleware("http")
     async def bounded_bodies(request: Request, call_next: Any) -> Any:
-        limit = services.settings.max_body_bytes * 2 if request.url.path == "/api/licences" else MAX_JSON_BYTES
+        limit = (
+            services.settings.max_body_bytes * 2 if request.url.path == "/api/licences" else MAX_JSON_BYTES
+        )
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return JSONResponse({"error": f"body: larger than {limit} bytes"}, status_code=413)

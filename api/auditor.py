@@ -28,7 +28,13 @@ def checkpoint(name: str, request: Request) -> dict[str, Any]:
     cp = logs.latest_checkpoint(name)
     if cp is None:
         raise Unknown(f"{name}: no checkpoint yet")
-    return {"log": name, "size": cp.size, "root": bytes(cp.root).hex(), "note": cp.note, "anchored_block": cp.anchored_block}
+    return {
+        "log": name,
+        "size": cp.size,
+        "root": bytes(cp.root).hex(),
+        "note": cp.note,
+        "anchored_block": cp.anchored_block,
+    }
 
 
 @router.get("/logs/{name}/entries/{index}", dependencies=[auditor])
@@ -65,5 +71,7 @@ def receipt(request_id: str, request: Request) -> dict[str, Any]:
 def mint(body: TokenIn, request: Request, who: Principal = Depends(as_admin)) -> dict[str, Any]:
     """A short-lived bearer token for staff, issuers, auditors or admins."""
     tokens = state(request).tokens
-    token = tokens.issue(Role(body.role), body.subject, window=body.window, department=body.department, minutes=body.minutes)
+    token = tokens.issue(
+        Role(body.role), body.subject, window=body.window, department=body.department, minutes=body.minutes
+    )
     return {"token": token, "role": body.role, "subject": body.subject}

@@ -32,7 +32,9 @@ def role(*allowed: Role) -> Callable[..., Principal]:
 
     def check(who: Principal = Depends(principal)) -> Principal:
         if who.role not in allowed:
-            raise Forbidden(f"role: {who.role.value} may not call this; needs {' or '.join(r.value for r in allowed)}")
+            raise Forbidden(
+                f"role: {who.role.value} may not call this; needs {' or '.join(r.value for r in allowed)}"
+            )
         return who
 
     return check

@@ -27,7 +27,9 @@ def view(token: str, request: Request) -> dict[str, Any]:
 @router.post("/consent/{token}/challenge", dependencies=[consent_limit])
 def challenge(token: str, body: ChallengeIn, request: Request) -> dict[str, Any]:
     """Bind the holder's choice into a statement; sign its challenge with the passkey."""
-    return state(request).consent.challenge(token, body.approve, body.sensitive_consent, body.confirmation_code)
+    return state(request).consent.challenge(
+        token, body.approve, body.sensitive_consent, body.confirmation_code
+    )
 
 
 @router.post("/consent/{token}/approve", dependencies=[consent_limit])

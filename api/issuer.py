@@ -66,5 +66,3 @@ def change_status(
     with _anchoring:
         report = services.anchorer().run(force=False)
     return {"identifier": identifier, "change": body.change, "sent": report.actions, "errors": report.errors}
-
-

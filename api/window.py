@@ -34,7 +34,9 @@ def get_case(case_id: str, request: Request, who: Staff = Depends(staff)) -> dic
 
 
 @router.post("/cases/{case_id}/requests", status_code=201, dependencies=[Depends(limited("requests"))])
-def create_request(case_id: str, body: RequestIn, request: Request, who: Staff = Depends(staff)) -> dict[str, Any]:
+def create_request(
+    case_id: str, body: RequestIn, request: Request, who: Staff = Depends(staff)
+) -> dict[str, Any]:
     """An authorisation request shown as a QR code (PNG and SVG) with a confirmation code."""
     consent = state(request).consent
     req, token = consent.create_request(who, case_id, body.purpose)
@@ -56,7 +58,9 @@ def request_status(request_id: str, request: Request, who: Staff = Depends(staff
 
 
 @router.get("/requests/{request_id}/events", response_class=EventSourceResponse)
-async def request_events(request_id: str, request: Request, who: Staff = Depends(staff)) -> AsyncIterator[ServerSentEvent]:
+async def request_events(
+    request_id: str, request: Request, who: Staff = Depends(staff)
+) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the request's state whenever it changes, until it is answered or expires."""
     consent = state(request).consent
     last = None

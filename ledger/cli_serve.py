@@ -49,7 +49,9 @@ def token(
         role_ = Role(role)
     except ValueError:
         raise ConfigError(f"role: expected one of {', '.join(r.value for r in Role)}") from None
-    value = Tokens(get_settings()).issue(role_, subject, window=window, department=department, minutes=minutes)
+    value = Tokens(get_settings()).issue(
+        role_, subject, window=window, department=department, minutes=minutes
+    )
     if as_json:
         emit_json({"token": value, "role": role_.value, "subject": subject})
     else:

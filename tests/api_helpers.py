@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from licence_helpers import ISSUER, OTHER_ISSUER, TYPE_OTHER, TYPE_PERSON, licence_input, ready_services, write_body
+from licence_helpers import (
+    ISSUER,
+    OTHER_ISSUER,
+    TYPE_OTHER,
+    TYPE_PERSON,
+    licence_input,
+    ready_services,
+    write_body,
+)
 from sqlmodel import Session
 
 from api.app import create_app
@@ -48,15 +56,22 @@ class ApiEnv:
     def open_request(self, holder: dict[str, str] = HOLDER, role: str = "window") -> dict[str, Any]:
         case = self.http.post(
             "/api/cases",
-            json={"matter_code": MATTER, "holder": {"code_type": holder["code_type"], "code": holder["code"]}},
+            json={
+                "matter_code": MATTER,
+                "holder": {"code_type": holder["code_type"], "code": holder["code"]},
+            },
             headers=self.auth(role),
         )
         assert case.status_code == 201, case.text
-        r = self.http.post(f"/api/cases/{case.json()['case']}/requests", json={"purpose": PURPOSE}, headers=self.auth(role))
+        r = self.http.post(
+            f"/api/cases/{case.json()['case']}/requests", json={"purpose": PURPOSE}, headers=self.auth(role)
+        )
         assert r.status_code == 201, r.text
         return r.json()
 
-    def consent(self, request: dict[str, Any], holder: dict[str, str] = HOLDER, approve: list[str] | None = None) -> dict[str, Any]:
+    def consent(
+        self, request: dict[str, Any], holder: dict[str, str] = HOLDER, approve: list[str] | None = None
+    ) -> dict[str, Any]:
         """Scan, check the code, sign with the holder's passkey: the approval's answer."""
         token = request["consent_url"].rsplit("/", 1)[1]
         ch = self.http.post(
@@ -91,7 +106,11 @@ def seed_matter(session: Session) -> None:
 
 
 def holder_entry(holder: dict[str, str], n: int, **overrides: Any) -> dict[str, Any]:
-    return licence_input(n, holders=[{"name": holder["name"], "code": holder["code"], "code_type": holder["code_type"]}], **overrides)
+    return licence_input(
+        n,
+        holders=[{"name": holder["name"], "code": holder["code"], "code_type": holder["code_type"]}],
+        **overrides,
+    )
 
 
 def make_env(settings: Settings, tmp: Path) -> ApiEnv:

@@ -46,14 +46,18 @@ def test_window_case_end_to_end(env: ApiEnv) -> None:
     assert check_signature(receipt, consent.public_key)
     statement = receipt["statement"]
     client_data = json.loads(b64decode(receipt["authentication"]["assertion"]["clientDataJSON"] + "=="))
-    assert b64decode(client_data["challenge"].replace("-", "+").replace("_", "/") + "==") == challenge_for(statement)
+    assert b64decode(client_data["challenge"].replace("-", "+").replace("_", "/") + "==") == challenge_for(
+        statement
+    )
     assert [i["type_code"] for i in statement["items"]] == sorted([TYPE_PERSON, TYPE_OTHER])
 
     status = env.http.get(f"/api/requests/{req['request']}", headers=env.auth("window")).json()
     assert status["state"] == "approved" and len(status["grants"]) == 2
 
     # the pull: verified, minimum disclosure, stamped
-    r = env.http.post(f"/api/requests/{req['request']}/pull", json={"type_code": TYPE_PERSON}, headers=env.auth("window"))
+    r = env.http.post(
+        f"/api/requests/{req['request']}/pull", json={"type_code": TYPE_PERSON}, headers=env.auth("window")
+    )
     assert r.status_code == 200, r.text
     pulled = r.json()
     copy = pulled["use_copy"]
@@ -61,7 +65,9 @@ def test_window_case_end_to_end(env: ApiEnv) -> None:
     assert {c["name"]: c["status"] for c in copy["verification"]["checks"]}["BODY"] == "VALID"
     disclosed = {k for k, f in copy["licence"]["fields"].items() if "value" in f}
     assert disclosed == {"ZZBS", "ZZLXDM", "ZZBFJGDM", "CZZT.0", "ZZBH", "KZ_ZYLB"} | {
-        "ZZYXQQSRQ", "ZZYXQJZRQ", "BODY_SHA256"
+        "ZZYXQQSRQ",
+        "ZZYXQJZRQ",
+        "BODY_SHA256",
     }
     assert "CZZTDM.0" in copy["licence"]["fields"]  # the ID number: hidden, only its digest
     assert HOLDER["code"] not in json.dumps(copy)
@@ -70,12 +76,16 @@ def test_window_case_end_to_end(env: ApiEnv) -> None:
     assert check_signature(copy, consent.public_key)
 
     # a replayed pull is refused
-    again = env.http.post(f"/api/requests/{req['request']}/pull", json={"type_code": TYPE_PERSON}, headers=env.auth("window"))
+    again = env.http.post(
+        f"/api/requests/{req['request']}/pull", json={"type_code": TYPE_PERSON}, headers=env.auth("window")
+    )
     assert again.status_code == 409 and "already used" in again.json()["error"]
 
     # the access log proves the pull against an anchored checkpoint
     env.services.logs.checkpoint("access")
-    proof = env.http.get(f"/api/logs/access/entries/{pulled['access_log_index']}", headers=env.auth("auditor")).json()
+    proof = env.http.get(
+        f"/api/logs/access/entries/{pulled['access_log_index']}", headers=env.auth("auditor")
+    ).json()
     assert proof["entry"]["type"] == "pull" and proof["entry"]["licence"] == env.licences["person"]
     from ledger.consent.receipts import canonical
 
@@ -89,17 +99,25 @@ def test_window_case_end_to_end(env: ApiEnv) -> None:
     assert anchored.size == cp["size"] and anchored.root_hash == bytes.fromhex(cp["root"])
 
     # the holder's history
-    session = env.http.post("/api/holder/session/options", json={"code_type": "111", "code": HOLDER["code"]}).json()
-    login = env.http.post("/api/holder/session", json={"credential": env.passkeys[HOLDER["code"]].get(session["publicKey"])})
+    session = env.http.post(
+        "/api/holder/session/options", json={"code_type": "111", "code": HOLDER["code"]}
+    ).json()
+    login = env.http.post(
+        "/api/holder/session", json={"credential": env.passkeys[HOLDER["code"]].get(session["publicKey"])}
+    )
     holder_auth = {"Authorization": f"Bearer {login.json()['token']}"}
     history = env.http.get("/api/holder/history", headers=holder_auth).json()
     assert [c["state"] for c in history["consents"]] == ["approved"]
-    assert [(u["licence"], u["window"], u["matter"]) for u in history["uses"]] == [(env.licences["person"], "A12", MATTER)]
+    assert [(u["licence"], u["window"], u["matter"]) for u in history["uses"]] == [
+        (env.licences["person"], "A12", MATTER)
+    ]
     assert "ZZBH" in history["uses"][0]["fields"]
 
     # revocation pushed to the window that pulled the licence
     r = env.http.post(
-        f"/api/licences/{env.licences['person']}/status", json={"change": "revoke", "reason": 7}, headers=env.auth("issuer")
+        f"/api/licences/{env.licences['person']}/status",
+        json={"change": "revoke", "reason": 7},
+        headers=env.auth("issuer"),
     )
     assert r.status_code == 200 and r.json()["sent"] == 1, r.text
     with env.http.stream("GET", "/api/window/events?follow=false", headers=env.auth("window")) as stream:

@@ -21,7 +21,10 @@ class IdentityCheck(Protocol):
 
 class DevelopmentIdentityCheck:
     def verify(self, code_type: str, code: str, name: str) -> str:
-        if code_type not in identifiers.HOLDER_CODE_TYPES or not identifiers.check_holder_code(code_type, code).valid:
+        if (
+            code_type not in identifiers.HOLDER_CODE_TYPES
+            or not identifiers.check_holder_code(code_type, code).valid
+        ):
             raise Invalid("code: not a valid holder code of this type")
         if not name.strip():
             raise Invalid("name: required")

@@ -68,7 +68,9 @@ class RelyingParty:
                 require_user_verification=True,
             )
         except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
-            raise PasskeyError(f"credential: the passkey registration does not verify ({_short(exc)})") from None
+            raise PasskeyError(
+                f"credential: the passkey registration does not verify ({_short(exc)})"
+            ) from None
         return b64url(verified.credential_id), verified.credential_public_key, verified.sign_count
 
     def assertion_options(self, challenge: bytes, credentials: list[str]) -> dict[str, Any]:
@@ -81,7 +83,9 @@ class RelyingParty:
         )
         return json.loads(options_to_json(options))
 
-    def verify_assertion(self, credential: Any, challenge: bytes, passkeys: list[Passkey]) -> tuple[Passkey, int]:
+    def verify_assertion(
+        self, credential: Any, challenge: bytes, passkeys: list[Passkey]
+    ) -> tuple[Passkey, int]:
         """The holder's passkey that signed `challenge`, and its new sign count."""
         if not isinstance(credential, dict) or not isinstance(credential.get("id"), str):
             raise PasskeyError("assertion: expected a public-key credential with an id")

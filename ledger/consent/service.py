@@ -117,7 +117,12 @@ class ConsentService:
             if session.get(Passkey, credential_id) is not None:
                 raise Conflict("credential: this passkey is already enrolled")
             session.add(
-                Passkey(credential_id=credential_id, holder_key=holder_key, public_key=public_key, sign_count=count)
+                Passkey(
+                    credential_id=credential_id,
+                    holder_key=holder_key,
+                    public_key=public_key,
+                    sign_count=count,
+                )
             )
         return self.refs.ref(holder_key)
 
@@ -126,7 +131,9 @@ class ConsentService:
             raise Invalid("pin: 6 to 12 digits")
         salt = os.urandom(16)
         with self._session() as session, session.begin():
-            row = session.get(HolderPin, holder_key) or HolderPin(holder_key=holder_key, pin_hash=b"", salt=b"")
+            row = session.get(HolderPin, holder_key) or HolderPin(
+                holder_key=holder_key, pin_hash=b"", salt=b""
+            )
             row.pin_hash, row.salt, row.failures = _pin_hash(pin, salt), salt, 0
             session.add(row)
 
@@ -147,7 +154,9 @@ class ConsentService:
     def _new_challenge(self, session: Session, purpose: str, holder_key: str) -> bytes:
         challenge = os.urandom(32)
         expires = utcnow() + timedelta(minutes=self.settings.request_minutes)
-        session.add(PasskeyChallenge(challenge=challenge, purpose=purpose, holder_key=holder_key, expires_at=expires))
+        session.add(
+            PasskeyChallenge(challenge=challenge, purpose=purpose, holder_key=holder_key, expires_at=expires)
+        )
         session.commit()
         return challenge
 
@@ -164,9 +173,13 @@ class ConsentService:
     def _passkeys(self, session: Session, holder_key: str) -> list[Passkey]:
         return list(session.execute(select(Passkey).where(Passkey.holder_key == holder_key)).scalars())
 
-    def _check_assertion(self, session: Session, credential: Any, challenge: bytes, holder_key: str) -> Passkey:
+    def _check_assertion(
+        self, session: Session, credential: Any, challenge: bytes, holder_key: str
+    ) -> Passkey:
         try:
-            passkey, count = self.rp.verify_assertion(credential, challenge, self._passkeys(session, holder_key))
+            passkey, count = self.rp.verify_assertion(
+                credential, challenge, self._passkeys(session, holder_key)
+            )
         except PasskeyError as exc:
             raise Invalid(str(exc)) from None
         passkey.sign_count = count
@@ -355,7 +368,9 @@ class ConsentService:
                 if type_code not in requested:
                     raise Invalid(f"approve: {type_code} was not requested")
                 if requested[type_code]["sensitive"] and type_code not in (sensitive_consent or []):
-                    raise Invalid(f"sensitive_consent: {type_code} is sensitive personal information and needs separate consent")
+                    raise Invalid(
+                        f"sensitive_consent: {type_code} is sensitive personal information and needs separate consent"
+                    )
             available = self._available(session, case.holder_key, approve)
             statement = {
                 "format": STATEMENT_FORMAT,
@@ -425,7 +440,11 @@ class ConsentService:
                     session.add(request)
                     session.commit()
                     raise
-                method = {"method": "passkey", "credential_id": passkey.credential_id, "assertion": credential["response"]}
+                method = {
+                    "method": "passkey",
+                    "credential_id": passkey.credential_id,
+                    "assertion": credential["response"],
+                }
             elif pin is not None:
                 self._check_pin(session, request, case.holder_key, pin)
                 method = {"method": "pin"}
@@ -444,7 +463,9 @@ class ConsentService:
                 self._key,
                 self.key_id,
             )
-            index = self.s.logs.log("access").append_many([canonical({"type": "consent", "receipt": receipt})], session=session)[0]
+            index = self.s.logs.log("access").append_many(
+                [canonical({"type": "consent", "receipt": receipt})], session=session
+            )[0]
             request.state, request.decided_at = RequestState.APPROVED, now
             request.receipt, request.receipt_log_index = canonical(receipt).decode(), index
             session.add(request)
@@ -470,7 +491,9 @@ class ConsentService:
             raise Invalid("pin: no PIN is set for you; use your passkey")
         if row.failures >= PIN_ATTEMPTS:
             raise TooMany("pin: locked after too many wrong PINs; use your passkey")
-        if not isinstance(pin, str) or not hmac.compare_digest(_pin_hash(pin, bytes(row.salt)), bytes(row.pin_hash)):
+        if not isinstance(pin, str) or not hmac.compare_digest(
+            _pin_hash(pin, bytes(row.salt)), bytes(row.pin_hash)
+        ):
             row.failures += 1
             session.add(row)
             session.add(request)
@@ -486,14 +509,21 @@ class ConsentService:
             case = session.get(ServiceCase, request.case_id)
             assert case is not None
             now = utcnow()
-            entry = {"type": "decline", "request": request.id, "holder_ref": case.holder_ref, "at": now.isoformat()}
+            entry = {
+                "type": "decline",
+                "request": request.id,
+                "holder_ref": case.holder_ref,
+                "at": now.isoformat(),
+            }
             self.s.logs.log("access").append_many([canonical(entry)], session=session)
             request.state, request.decided_at, request.challenge = RequestState.DECLINED, now, None
             session.add(request)
 
     # ----- pulls (window staff) -----
 
-    def pull(self, staff: Staff, request_id: str, type_code: str, identifier: str | None = None) -> dict[str, Any]:
+    def pull(
+        self, staff: Staff, request_id: str, type_code: str, identifier: str | None = None
+    ) -> dict[str, Any]:
         """The use copy of one consented licence: once, before the grant expires, at the window
         that asked. Verified against the chain; logged in `access`."""
         request, case = self.request_for(staff, request_id)
@@ -584,7 +614,9 @@ class ConsentService:
             if claimed != 1:  # a concurrent pull won the race
                 raise Conflict("grant: already used; a consent allows one pull")
             index = self.s.logs.log("access").append_many([canonical(entry)], session=session)[0]
-            session.execute(update(LicenceGrant).where(LicenceGrant.id == grant.id).values(access_log_index=index))
+            session.execute(
+                update(LicenceGrant).where(LicenceGrant.id == grant.id).values(access_log_index=index)
+            )
         self.s.logs.checkpoint("access", force=False)
         return {"use_copy": use_copy, "access_log_index": index, "use_copy_sha256": digest}
 
@@ -638,7 +670,8 @@ class ConsentService:
                     "window": case.window,
                     "department": case.department,
                     "staff": case.staff,
-                    "fields": json.loads(grant.use_copy or "{}").get("licence", {}).get("fields", {}) and sorted(
+                    "fields": json.loads(grant.use_copy or "{}").get("licence", {}).get("fields", {})
+                    and sorted(
                         k for k, f in json.loads(grant.use_copy)["licence"]["fields"].items() if "value" in f
                     ),
                     "access_log_index": grant.access_log_index,
@@ -657,7 +690,9 @@ class ConsentService:
             if request.state is not RequestState.APPROVED:
                 raise Conflict(f"request: {request.state.value}; only an approved consent can be withdrawn")
             used = session.execute(
-                select(func.count()).where(LicenceGrant.request_id == request.id, LicenceGrant.used_at.is_not(None))
+                select(func.count()).where(
+                    LicenceGrant.request_id == request.id, LicenceGrant.used_at.is_not(None)
+                )
             ).scalar_one()
             if used:
                 raise Conflict("request: a licence was already pulled under this consent")
@@ -672,7 +707,9 @@ class ConsentService:
             self.s.logs.log("access").append_many([canonical(entry)], session=session)
             request.state = RequestState.WITHDRAWN
             session.add(request)
-            session.execute(update(LicenceGrant).where(LicenceGrant.request_id == request.id).values(expires_at=now))
+            session.execute(
+                update(LicenceGrant).where(LicenceGrant.request_id == request.id).values(expires_at=now)
+            )
 
     # ----- revocation notices (windows) -----
 
@@ -724,7 +761,10 @@ class ConsentService:
             grants = list(
                 session.execute(
                     select(LicenceGrant)
-                    .where(LicenceGrant.request_id.in_([r.id for r in requests]), LicenceGrant.used_at.is_not(None))
+                    .where(
+                        LicenceGrant.request_id.in_([r.id for r in requests]),
+                        LicenceGrant.used_at.is_not(None),
+                    )
                     .order_by(LicenceGrant.id)
                 ).scalars()
             )
@@ -737,11 +777,19 @@ class ConsentService:
             files = []
             for n, request in enumerate(requests):
                 (folder / f"consent-{n + 1}.json").write_text(request.receipt or "", "utf-8")
-                files.append({"path": f"consent-{n + 1}.json", "title": "授权同意凭证", "kind": "consent_receipt"})
+                files.append(
+                    {"path": f"consent-{n + 1}.json", "title": "授权同意凭证", "kind": "consent_receipt"}
+                )
             access = []
             for n, grant in enumerate(grants):
                 (folder / f"use-copy-{n + 1}.json").write_text(grant.use_copy or "", "utf-8")
-                files.append({"path": f"use-copy-{n + 1}.json", "title": f"证照加注件 {grant.type_code}", "kind": "licence_use_copy"})
+                files.append(
+                    {
+                        "path": f"use-copy-{n + 1}.json",
+                        "title": f"证照加注件 {grant.type_code}",
+                        "kind": "licence_use_copy",
+                    }
+                )
                 log = self.s.logs.log("access")
                 access.append(
                     {
@@ -749,7 +797,9 @@ class ConsentService:
                         "entry": json.loads(log.entry(grant.access_log_index)),
                     }
                 )
-            (folder / "access-records.json").write_text(json.dumps(access, ensure_ascii=False, indent=1), "utf-8")
+            (folder / "access-records.json").write_text(
+                json.dumps(access, ensure_ascii=False, indent=1), "utf-8"
+            )
             files.append({"path": "access-records.json", "title": "用证记录", "kind": "access_record"})
             record = {
                 "matter_code": case.matter_code,
@@ -780,7 +830,9 @@ class ConsentService:
 
     # ----- helpers -----
 
-    def _available(self, session: Session, holder_key: str, type_codes: list[str]) -> dict[str, list[Licence]]:
+    def _available(
+        self, session: Session, holder_key: str, type_codes: list[str]
+    ) -> dict[str, list[Licence]]:
         """The holder's anchored, active, latest-version licences of the given types."""
         rows = session.execute(
             select(Licence)
@@ -822,6 +874,7 @@ def _client_challenge(credential: Any) -> bytes:
 
 def _labels(t: LicenceType, fields: list[str]) -> dict[str, str]:
     labels = {f["name"]: f.get("label", f["name"]) for f in t.face_schema}
-    labels.update({"CZZT": "持证主体", "CZZTDM": "持证主体代码", "ZZBH": "证照编号", "ZZYXQJZRQ": "有效期截止日期"})
+    labels.update(
+        {"CZZT": "持证主体", "CZZTDM": "持证主体代码", "ZZBH": "证照编号", "ZZYXQJZRQ": "有效期截止日期"}
+    )
     return {name: labels.get(name, name) for name in fields}
-

@@ -51,8 +51,12 @@ class SoftPasskey:
         """Answer PublicKeyCredentialCreationOptions (as JSON) with an attestation credential."""
         rp_hash = hashlib.sha256(options["rp"]["id"].encode()).digest()
         self.user_handle = unb64url(options["user"]["id"])
-        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
-        auth_data = rp_hash + bytes([FLAG_UP | FLAG_UV | FLAG_AT]) + struct.pack(">I", self.sign_count) + attested
+        attested = (
+            bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
+        )
+        auth_data = (
+            rp_hash + bytes([FLAG_UP | FLAG_UV | FLAG_AT]) + struct.pack(">I", self.sign_count) + attested
+        )
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         return {
             "id": b64url(self.credential_id),

@@ -15,7 +15,6 @@ from pypdf.errors import PyPdfError
 from ledger.licences.commitments import ALWAYS_DISCLOSED
 from ledger.licences.package import LicencePackage
 
-
 # Disclosed in every use copy so that the window can verify it: validity dates and the body hash.
 FOR_VERIFICATION = ("ZZYXQQSRQ", "ZZYXQJZRQ", "BODY_SHA256")
 
@@ -50,7 +49,12 @@ def stamp_body(body: bytes, media_type: str | None, text: str) -> tuple[bytes, b
             page_number=0,
             annotation=FreeText(
                 text=text,
-                rect=(float(box.left) + 24, float(box.bottom) + 24, float(box.right) - 24, float(box.bottom) + 72),
+                rect=(
+                    float(box.left) + 24,
+                    float(box.bottom) + 24,
+                    float(box.right) - 24,
+                    float(box.bottom) + 72,
+                ),
                 font_size="9pt",
                 font_color="c00000",
                 border_color="c00000",
