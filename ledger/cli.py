@@ -143,14 +143,46 @@ def demo(as_json: JsonOpt = False) -> None:
         out.print(
             f"{valid} of {len(result['results'])} licences valid; the revoked one is INVALID on STATUS, as intended"
         )
+        _print_window(result["window_case"])
         _print_archive(result["archive"])
     invalid = [r["identifier"] for r in result["results"] if not r["valid"]]
     archive = result["archive"]
     pinpointed = archive["audit_after_tampering"] is None or [
         f["archive_no"] for f in archive["audit_after_tampering"]["packages"]["failed"]
     ] == [archive["tampered_package"]]
-    if invalid != [result["revoked"]] or not archive["audit"]["ok"] or not pinpointed:
+    w = result["window_case"]
+    window_ok = (
+        w["pull"]["valid"]
+        and w["replay"]["status"] == 409
+        and w["pushed"]
+        and w["archived"]
+        and w["proof"]["ok"]
+    )
+    if invalid != [result["revoked"]] or not archive["audit"]["ok"] or not pinpointed or not window_ok:
         raise typer.Exit(1)
+
+
+def _print_window(w: dict[str, Any]) -> None:
+    ok = lambda flag: "[green]✓[/]" if flag else "[red]✗[/]"  # noqa: E731
+    pull = w["pull"]
+    lines = [
+        f"window case for {w['matter']}: QR code in {w['qr']}, confirmation code {w['confirmation_code']}",
+        f"{ok(True)} holder approved with a passkey; receipt is access-log entry {w['receipt_log_index']}",
+        f"{ok(pull['valid'])} pulled {w['licence']}: "
+        + ", ".join(f"{k} {v}" for k, v in pull["checks"].items())
+        + f"; {len(pull['disclosed'])} fields disclosed, {len(pull['hidden'])} hidden"
+        + ("; body stamped" if pull["stamped"] else ""),
+        f"{ok(w['replay']['status'] == 409)} replayed pull refused ({w['replay']['status']}: {w['replay']['error']})",
+        f"{ok(bool(w['history']['uses']))} holder history: {w['history']['consents']} consent(s), "
+        + "; ".join(f"{u['at'][:19]} window {u['window']} {u['matter']}" for u in w["history"]["uses"]),
+        f"{ok(bool(w['pushed']))} revocation pushed to window A12: "
+        + ", ".join(f"{e['change']} (reason {e['reason']}, block {e['block']})" for e in w["pushed"]),
+        f"{ok(bool(w['archived']))} case archived as {w['archived']}",
+        f"{ok(w['proof']['ok'])} auditor: the pull is entry {w['proof']['index']} of the access log, proven against "
+        f"its checkpoint of {w['proof']['size']} entries anchored in block {w['proof']['anchored_block']}",
+    ]
+    for line in lines:
+        out.print(line, soft_wrap=True, highlight=False)
 
 
 def _print_archive(archive: dict[str, Any]) -> None:

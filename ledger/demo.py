@@ -80,8 +80,12 @@ def run_demo(s: Services, *, types: int = 12, per_type: int = 4) -> dict[str, An
             package = build_package(licence, session.get(Batch, licence.batch_id), contracts.registry.address)
             result = verify_package(package.to_json(), registry=contracts.registry, bodies=s.body_opener())
             results.append({"type": names[licence.type_code], **result.to_json()})
+    from ledger.demo_window import run_window_demo
+
+    window_case = run_window_demo(s, report.accepted)
     archive = run_archive_demo(s, report.accepted)
     return {
+        "window_case": window_case,
         "archive": archive,
         "chain_id": client.chain_id,
         "chain": client.description,
