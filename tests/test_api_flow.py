@@ -19,8 +19,9 @@ from ledger.settings import load_settings
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> ApiEnv:
-    e = make_env(load_settings(data_dir=tmp_path / "data"), tmp_path)
+def env(tmp_path: Path, database_url: str) -> ApiEnv:
+    """On SQLite and on PostgreSQL."""
+    e = make_env(load_settings(data_dir=tmp_path / "data", database_url=database_url), tmp_path)
     yield e
     e.services.close()
 
