@@ -670,10 +670,7 @@ class ConsentService:
                     "window": case.window,
                     "department": case.department,
                     "staff": case.staff,
-                    "fields": json.loads(grant.use_copy or "{}").get("licence", {}).get("fields", {})
-                    and sorted(
-                        k for k, f in json.loads(grant.use_copy)["licence"]["fields"].items() if "value" in f
-                    ),
+                    "fields": _disclosed(grant.use_copy),
                     "access_log_index": grant.access_log_index,
                 }
                 for grant, identifier, case in uses
@@ -730,18 +727,21 @@ class ConsentService:
                 .order_by(StatusAction.id)
                 .limit(limit)
             ).all()
-        return [
-            {
-                "id": action.id,
-                "licence": identifier,
-                "change": action.kind.value.lower(),
-                "reason": action.reason,
-                "block": action.block,
-                "request": request_id,
-                "pulled_at": as_utc(used_at).isoformat(),
-            }
-            for action, identifier, request_id, used_at in rows
-        ]
+        notices: dict[int, dict[str, Any]] = {}
+        for action, identifier, request_id, used_at in rows:  # one notice per change, however often pulled
+            notices.setdefault(
+                action.id,
+                {
+                    "id": action.id,
+                    "licence": identifier,
+                    "change": action.kind.value.lower(),
+                    "reason": action.reason,
+                    "block": action.block,
+                    "request": request_id,
+                    "pulled_at": as_utc(used_at).isoformat(),
+                },
+            )
+        return list(notices.values())
 
     # ----- archive hand-off -----
 
@@ -851,6 +851,12 @@ class ConsentService:
         for licence in latest.values():
             out.setdefault(licence.type_code, []).append(licence)
         return out
+
+
+def _disclosed(use_copy: str | None) -> list[str]:
+    """The field names a kept use copy disclosed."""
+    fields = json.loads(use_copy)["licence"]["fields"] if use_copy else {}
+    return sorted(name for name, f in fields.items() if "value" in f)
 
 
 def _token_hash(token: str) -> bytes:
