@@ -140,3 +140,26 @@ def PURPOSE_IN(text: str) -> bool:  # noqa: N802
     from api_helpers import PURPOSE
 
     return PURPOSE in text
+
+
+def test_the_service_publishes_access_log_checkpoints_on_its_timer(tmp_path: Path) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    e = make_env(load_settings(data_dir=tmp_path / "data", checkpoint_seconds=3), tmp_path)
+    try:
+        e.enrol(HOLDER)
+        e.consent(e.open_request())  # the first entry: checkpointed at once
+        e.consent(e.open_request())  # the second: not yet (1 of 1000 entries, younger than 3 s)
+        assert e.services.logs.latest_checkpoint("access").size == 1
+        with TestClient(create_app(e.services, checkpoint_timer=True)):
+            deadline = time.monotonic() + 15
+            while e.services.logs.latest_checkpoint("access").size < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        published = e.services.logs.latest_checkpoint("access")
+        assert published.size == 2 and published.anchored_block is not None
+    finally:
+        e.services.close()
