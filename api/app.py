@@ -18,7 +18,7 @@ from api.auth import RateLimiter, Tokens
 from ledger.consent.errors import ConsentError
 from ledger.consent.identity import DevelopmentIdentityCheck, IdentityCheck
 from ledger.consent.service import ConsentService
-from ledger.errors import ChainError, LedgerError, NotFound, StorageError, VerificationError
+from ledger.errors import ChainError, ConfigError, LedgerError, NotFound, StorageError, VerificationError
 from ledger.services import Services
 
 MAX_JSON_BYTES = 64 * 1024
@@ -58,6 +58,15 @@ def create_app(
         if task is not None:
             task.cancel()
 
+    if identity is None:
+        from ledger.chain.keys import DEV_CHAIN_IDS
+
+        if services.client.chain_id not in DEV_CHAIN_IDS:
+            raise ConfigError(
+                "identity check: the development check (any valid code and a name) runs only on dev "
+                f"chains {sorted(DEV_CHAIN_IDS)}; pass a real-name identity check to create_app"
+            )
+        identity = DevelopmentIdentityCheck()
     app = FastAPI(
         title="certledger",
         version="0.1.0",
@@ -69,7 +78,7 @@ def create_app(
         consent=ConsentService(services),
         tokens=Tokens(services.settings),
         limiter=RateLimiter(services.settings.rate_limit_per_minute),
-        identity=identity or DevelopmentIdentityCheck(),
+        identity=identity,
     )
 
     @app.exception_handler(LedgerError)
