@@ -80,9 +80,18 @@ def test_demo_revokes_exactly_one_and_verifies_the_rest(tmp_path):
         "BODY": "VALID",
     }
     assert all(c["status"] == "VALID" for r in result["results"] if r["valid"] for c in r["checks"])
+    window = result["window_case"]  # archived first: number 1
+    assert window["pull"]["valid"] and window["pull"]["stamped"]
+    assert window["replay"]["status"] == 409
+    assert [e["change"] for e in window["pushed"]] == ["revoke"]
+    assert window["history"]["uses"][0]["licence"] == window["licence"]
+    assert window["proof"]["ok"]
+    assert (tmp_path / "data" / "demo" / "request-qr.png").read_bytes().startswith(b"\x89PNG")
     archive = result["archive"]
-    assert archive["packages"] == [f"DX01-{archive['packages'][0][5:9]}-Y30-{n:06d}" for n in (1, 2, 3)]
-    assert archive["audit"]["ok"] is True and archive["audit"]["packages"]["checked"] == 3
+    year = archive["packages"][0][5:9]
+    assert window["archived"] == f"DX01-{year}-Y30-000001"
+    assert archive["packages"] == [f"DX01-{year}-Y30-{n:06d}" for n in (2, 3, 4)]
+    assert archive["audit"]["ok"] is True and archive["audit"]["packages"]["checked"] == 4
     after = archive["audit_after_tampering"]
     assert after["ok"] is False
     assert [f["archive_no"] for f in after["packages"]["failed"]] == [archive["tampered_package"]]
