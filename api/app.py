@@ -104,6 +104,15 @@ def create_app(
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return JSONResponse({"error": f"body: larger than {limit} bytes"}, status_code=413)
+        if length is None and request.method in ("POST", "PUT", "PATCH"):
+            # a chunked body declares no length: count it as it arrives
+            size, chunks = 0, []
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    return JSONResponse({"error": f"body: larger than {limit} bytes"}, status_code=413)
+                chunks.append(chunk)
+            request._body = b"".join(chunks)  # BaseHTTPMiddleware hands the read body on to the route
         return await call_next(request)
 
     @app.get("/api/health", tags=["public"])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from api.auth import Principal, Role
 from api.deps import as_holder, limited, state
 from api.models import ApproveIn, ChallengeIn, CredentialIn, EnrolIn, HolderCode, PinIn
+from ledger import identifiers
 from ledger.consent.errors import Invalid
 from ledger.licences.issuance import holder_key
 
@@ -60,8 +61,8 @@ def enrol(body: CredentialIn, request: Request) -> dict[str, Any]:
 @router.post("/holder/session/options", dependencies=[consent_limit])
 def session_options(body: HolderCode, request: Request) -> dict[str, Any]:
     """Assertion options for signing in. The same answer whether or not the holder is enrolled."""
-    if body.code_type not in ("111", "001"):
-        raise Invalid("code_type: expected 111 or 001")
+    if body.code_type not in identifiers.HOLDER_CODE_TYPES:
+        raise Invalid(f"code_type: expected one of {sorted(identifiers.HOLDER_CODE_TYPES)}")
     return {"publicKey": state(request).consent.session_options(holder_key(body.code_type, body.code))}
 
 

@@ -58,7 +58,7 @@ class PinIn(Strict):
 
 
 class TokenIn(Strict):
-    role: Literal["issuer", "window", "holder", "auditor", "admin"]
+    role: Literal["issuer", "window", "auditor", "admin"]  # holders sign in with their passkey
     subject: str = Field(min_length=1, max_length=100)
     window: str | None = Field(None, max_length=40)
     department: str | None = Field(None, max_length=100)

@@ -57,9 +57,15 @@ def request_status(request_id: str, request: Request, who: Staff = Depends(staff
     return state(request).consent.request_status(who, request_id)
 
 
+def _own_request(request_id: str, request: Request, who: Staff = Depends(staff)) -> Staff:
+    """The caller, once the request is known at their window (a 404 before any stream starts)."""
+    state(request).consent.request_for(who, request_id)
+    return who
+
+
 @router.get("/requests/{request_id}/events", response_class=EventSourceResponse)
 async def request_events(
-    request_id: str, request: Request, who: Staff = Depends(staff)
+    request_id: str, request: Request, who: Staff = Depends(_own_request)
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the request's state whenever it changes, until it is answered or expires."""
     consent = state(request).consent

@@ -29,7 +29,7 @@ from ledger.settings import Settings
 MATTER = "DX-TEST0001"
 HOLDER = {"code_type": "111", "code": "11010519491231002X", "name": "张三"}
 OTHER_HOLDER = {"code_type": "111", "code": "110101199003074477", "name": "李四"}
-STRANGER = {"code_type": "111", "code": "11010119900307517X", "name": "王五"}  # valid, holds nothing
+STRANGER = {"code_type": "111", "code": "110101199003075170", "name": "王五"}  # valid, holds nothing
 WINDOW = {"window": "A12", "department": "大兴区政务服务中心综合窗口"}
 PURPOSE = "办理测试事项"
 

@@ -37,6 +37,7 @@ from ledger.consent.receipts import (
     key_id,
     sign,
 )
+from ledger.consent.soft_passkey import b64url
 from ledger.consent.use_copy import body_section, hidden_fields, stamp_text
 from ledger.errors import LedgerError
 from ledger.licences.bodies import Erased
@@ -102,7 +103,8 @@ class ConsentService:
         with self._session() as session:
             existing = [p.credential_id for p in self._passkeys(session, holder_key)]
             challenge = self._new_challenge(session, "enrol", holder_key)
-        user_id = hashlib.sha256(b"certledger/user\x00" + holder_key.encode()).digest()[:16]
+        ref = self.refs.ref(holder_key)  # keyed, unlike a plain hash of the ID number
+        user_id = hashlib.sha256(b"certledger/user\x00" + ref.encode()).digest()[:16]
         return self.rp.registration_options(challenge, user_id, existing)
 
     def enrol(self, credential: Any) -> str:
@@ -113,6 +115,7 @@ class ConsentService:
             try:
                 credential_id, public_key, count = self.rp.verify_registration(credential, challenge)
             except PasskeyError as exc:
+                session.commit()  # the challenge stays spent
                 raise Invalid(str(exc)) from None
             if session.get(Passkey, credential_id) is not None:
                 raise Conflict("credential: this passkey is already enrolled")
@@ -127,7 +130,7 @@ class ConsentService:
         return self.refs.ref(holder_key)
 
     def set_pin(self, holder_key: str, pin: str) -> None:
-        if not (isinstance(pin, str) and pin.isdigit() and 6 <= len(pin) <= 12):
+        if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 12):
             raise Invalid("pin: 6 to 12 digits")
         salt = os.urandom(16)
         with self._session() as session, session.begin():
@@ -141,6 +144,9 @@ class ConsentService:
         with self._session() as session:
             credentials = [p.credential_id for p in self._passkeys(session, holder_key)]
             challenge = self._new_challenge(session, "session", holder_key)
+        if not credentials:  # a stand-in, stable per holder: the answer does not tell who enrolled
+            decoy = hashlib.sha256(b"certledger/decoy\x00" + self.refs.ref(holder_key).encode()).digest()
+            credentials = [b64url(decoy)]
         return self.rp.assertion_options(challenge, credentials)
 
     def open_session(self, credential: Any) -> str:
@@ -148,7 +154,11 @@ class ConsentService:
         challenge = _client_challenge(credential)
         with self._session() as session, session.begin():
             holder_key = self._take_challenge(session, challenge, "session")
-            self._check_assertion(session, credential, challenge, holder_key)
+            try:
+                self._check_assertion(session, credential, challenge, holder_key)
+            except Invalid:
+                session.commit()  # the challenge stays spent
+                raise
         return holder_key
 
     def _new_challenge(self, session: Session, purpose: str, holder_key: str) -> bytes:
@@ -430,11 +440,9 @@ class ConsentService:
             case = session.get(ServiceCase, request.case_id)
             assert case is not None
             if credential is not None:
-                if _client_challenge(credential) != challenge:
-                    session.add(request)
-                    session.commit()
-                    raise Invalid("credential: signs another challenge (reused or mismatched)")
                 try:
+                    if _client_challenge(credential) != challenge:
+                        raise Invalid("credential: signs another challenge (reused or mismatched)")
                     passkey = self._check_assertion(session, credential, challenge, case.holder_key)
                 except Invalid:
                     session.add(request)
