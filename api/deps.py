@@ -1,8 +1,12 @@
-"""Request-scoped dependencies: the app's services, the caller's role, rate limits."""
+"""Request-scoped dependencies: the app's services, the caller's role, rate limits.
+
+They are `async` on purpose: each is a few microseconds of CPU (a token signature check, a
+counter), and FastAPI runs every *sync* dependency in the thread pool, one hop per dependency
+(measured: 1.5 ms of server CPU per authenticated request)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -19,7 +23,7 @@ def state(request: Request) -> Any:
     return request.app.state.certledger
 
 
-def principal(
+async def principal(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Principal:
     if credentials is None:
@@ -27,10 +31,10 @@ def principal(
     return state(request).tokens.verify(credentials.credentials)
 
 
-def role(*allowed: Role) -> Callable[..., Principal]:
+def role(*allowed: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting only the given roles (403 for the others)."""
 
-    def check(who: Principal = Depends(principal)) -> Principal:
+    async def check(who: Principal = Depends(principal)) -> Principal:
         if who.role not in allowed:
             raise Forbidden(
                 f"role: {who.role.value} may not call this; needs {' or '.join(r.value for r in allowed)}"
@@ -43,15 +47,15 @@ def role(*allowed: Role) -> Callable[..., Principal]:
 as_window = role(Role.WINDOW)
 
 
-def staff(who: Principal = Depends(as_window)) -> Staff:
+async def staff(who: Principal = Depends(as_window)) -> Staff:
     assert who.window and who.department  # window tokens always carry both
     return Staff(who.subject, who.window, who.department)
 
 
-def limited(bucket: str) -> Callable[..., None]:
+def limited(bucket: str) -> Callable[..., Awaitable[None]]:
     """Rate limit per caller: the bearer subject when there is one, else the client address."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         header = request.headers.get("authorization", "")
         caller = header[-24:] if header else (request.client.host if request.client else "?")
         state(request).limiter.hit(bucket, caller)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import tempfile
+import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,8 @@ from ledger.models import (
     utcnow,
 )
 
+log = logging.getLogger("certledger.consent")
+
 PIN_ATTEMPTS = 5
 CODE_ATTEMPTS = 3
 MAX_PURPOSE = 200
@@ -88,6 +92,15 @@ class ConsentService:
         self.refs = HolderRefs(keys / "holder-ref.key")
         self._key = NoteSigner.from_file("certledger-consent", keys / "consent-signing.pem").private_key
         self.key_id = key_id(self._key)
+        # Checkpoints of `access` after an approval or a pull: one at a time (two at once would
+        # both anchor, and the second reverts as not increasing), and a remembered lower bound
+        # of the latest one (size, time) so that most calls need no query.
+        self._checkpointing = threading.Lock()
+        self._checkpointed: tuple[int, datetime] | None = None
+        # Pulls write one at a time per process. Every append updates the access log's one head
+        # row, so writers serialise anyway; waiting here instead of in SQLite's busy handler
+        # (which sleeps up to 100 ms between retries) keeps the latency tail short.
+        self._pull_writes = threading.Lock()
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -490,7 +503,7 @@ class ConsentService:
                         expires_at=expires,
                     )
                 )
-        self.s.logs.checkpoint("access", force=False)
+        self._checkpoint_access(index + 1)
         return {"receipt": receipt, "access_log_index": index}
 
     def _check_pin(self, session: Session, request: ConsentRequest, holder_key: str, pin: str) -> None:
@@ -534,31 +547,37 @@ class ConsentService:
     ) -> dict[str, Any]:
         """The use copy of one consented licence: once, before the grant expires, at the window
         that asked. Verified against the chain; logged in `access`."""
-        request, case = self.request_for(staff, request_id)
-        if request.state is not RequestState.APPROVED:
-            raise Conflict(f"request: {request.state.value}, not approved")
-        item = next((i for i in request.items if i["type_code"] == type_code), None)
-        with self._session() as session:
+        with self._session() as session:  # every read in one session (the hot path)
+            found = session.execute(
+                select(ConsentRequest, ServiceCase)
+                .join(ServiceCase, ServiceCase.id == ConsentRequest.case_id)
+                .where(ConsentRequest.id == request_id)
+            ).first()
+            if found is None or found[1].window != staff.window:
+                raise Unknown("request: no such request at this window")
+            request, case = found
+            if request.state is not RequestState.APPROVED:
+                raise Conflict(f"request: {request.state.value}, not approved")
+            item = next((i for i in request.items if i["type_code"] == type_code), None)
             query = (
-                select(LicenceGrant, Licence)
+                select(LicenceGrant, Licence, Batch)
                 .join(Licence, Licence.id == LicenceGrant.licence_id)
+                .outerjoin(Batch, Batch.id == Licence.batch_id)
                 .where(LicenceGrant.request_id == request.id, LicenceGrant.type_code == type_code)
             )
             if identifier is not None:
                 query = query.where(Licence.identifier == identifier)
             rows = session.execute(query.order_by(LicenceGrant.id)).all()
-        if item is None or not rows:
-            raise Forbidden("type_code: the holder did not consent to this licence for this request")
-        if identifier is None and len(rows) > 1:
-            raise Invalid("identifier: the holder has several licences of this type; name one")
-        grant, licence = rows[0]
-        now = utcnow()
-        if grant.used_at is not None:
-            raise Conflict("grant: already used; a consent allows one pull")
-        if as_utc(grant.expires_at) < now:
-            raise Expired("grant: expired; ask the holder again")
-        with self._session() as session:
-            batch = session.get(Batch, licence.batch_id)
+            if item is None or not rows:
+                raise Forbidden("type_code: the holder did not consent to this licence for this request")
+            if identifier is None and len(rows) > 1:
+                raise Invalid("identifier: the holder has several licences of this type; name one")
+            grant, licence, batch = rows[0]
+            now = utcnow()
+            if grant.used_at is not None:
+                raise Conflict("grant: already used; a consent allows one pull")
+            if as_utc(grant.expires_at) < now:
+                raise Expired("grant: expired; ask the holder again")
             matter = get_matter(session, case.matter_code)
         if batch is None or batch.chain_id is None:
             raise Conflict("licence: not anchored yet")
@@ -613,7 +632,7 @@ class ConsentService:
         kept = {k: v for k, v in use_copy.items() if k != "body"}
         if use_copy["body"] is not None:
             kept["body"] = {k: v for k, v in use_copy["body"].items() if k != "data"}
-        with self._session() as session, session.begin():
+        with self._pull_writes, self._session() as session, session.begin():
             claimed = session.execute(
                 update(LicenceGrant)
                 .where(LicenceGrant.id == grant.id, LicenceGrant.used_at.is_(None))
@@ -625,7 +644,7 @@ class ConsentService:
             session.execute(
                 update(LicenceGrant).where(LicenceGrant.id == grant.id).values(access_log_index=index)
             )
-        self.s.logs.checkpoint("access", force=False)
+        self._checkpoint_access(index + 1)
         return {"use_copy": use_copy, "access_log_index": index, "use_copy_sha256": digest}
 
     # ----- holder history, withdrawal -----
@@ -837,6 +856,31 @@ class ConsentService:
         return {"case": case.id, "archive_no": archived.archive_no, "log_index": archived.log_index}
 
     # ----- helpers -----
+
+    def _checkpoint_access(self, size: int) -> None:
+        """Publish a checkpoint of `access` when one is due, now that an entry making it `size`
+        long is committed. Best effort: the entry is already recorded (a pull's grant is used),
+        so a failure here (chain unreachable, ...) must not turn the answer into an error; the
+        service's checkpoint timer publishes it later.
+
+        The remembered checkpoint is never newer than the real latest one (checkpoints only
+        grow), so when it says nothing is due, nothing is."""
+        known = self._checkpointed
+        if (
+            known is not None
+            and size - known[0] < self.settings.checkpoint_every
+            and (utcnow() - known[1]).total_seconds() < self.settings.checkpoint_seconds
+        ):
+            return
+        with self._checkpointing:
+            try:
+                self.s.logs.checkpoint("access", force=False)
+                latest = self.s.logs.latest_checkpoint("access")
+            except Exception:  # logged; the timer retries
+                log.exception("checkpoint of the access log failed; the service timer retries it")
+                return
+            if latest is not None:
+                self._checkpointed = (latest.size, as_utc(latest.created_at))
 
     def _available(
         self, session: Session, holder_key: str, type_codes: list[str]
