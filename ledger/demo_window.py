@@ -79,7 +79,7 @@ def run_window_demo(s: Services, identifiers: list[str]) -> dict[str, Any]:
         # the holder scans, checks the code, approves with the passkey
         token = req["consent_url"].rsplit("/", 1)[1]
         view = call("GET", f"/api/consent/{token}")
-        wanted = [i["type_code"] for i in view["items"] if i["available"]]
+        wanted = [i["type_code"] for i in view["items"]]
         challenge = call(
             "POST",
             f"/api/consent/{token}/challenge",

@@ -39,7 +39,8 @@ def test_window_case_end_to_end(env: ApiEnv) -> None:
     assert view["confirmation_code"] == req["confirmation_code"]
     items = {i["type_code"]: i for i in view["items"]}
     assert items[TYPE_OTHER]["sensitive"] and not items[TYPE_PERSON]["sensitive"]
-    assert items[TYPE_PERSON]["available"] == 1 and view["methods"] == ["passkey"]
+    assert view["methods"] == ["passkey", "pin"]  # the same for everyone: no enrolment oracle
+    assert not {"available", "licences"} & set(items[TYPE_PERSON])  # nor a licence oracle
 
     approved = env.consent(req, approve=[TYPE_PERSON, TYPE_OTHER])
     receipt = approved["receipt"]
@@ -51,6 +52,7 @@ def test_window_case_end_to_end(env: ApiEnv) -> None:
         statement
     )
     assert [i["type_code"] for i in statement["items"]] == sorted([TYPE_PERSON, TYPE_OTHER])
+    assert receipt["granted"] == sorted([env.licences["person"], env.licences["other"]])
 
     status = env.http.get(f"/api/requests/{req['request']}", headers=env.auth("window")).json()
     assert status["state"] == "approved" and len(status["grants"]) == 2

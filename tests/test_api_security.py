@@ -793,12 +793,12 @@ def test_five_wrong_pins_lock(env: ApiEnv) -> None:
     env.consent(req)
 
 
-def test_pin_without_one_set_is_refused(env: ApiEnv) -> None:
+def test_pin_without_one_set_is_refused_like_a_wrong_one(env: ApiEnv) -> None:
     env.enrol(HOLDER)
     req = env.open_request()
     options(env, req)
     before = snapshot(env)
-    assert_refused(approve(env, req, pin=PIN), 400, "no PIN is set")
+    assert_refused(approve(env, req, pin=PIN), 400, "wrong PIN")  # no oracle: was a PIN set?
     assert_pending(env, req["request"])
     assert snapshot(env) == before
 

@@ -25,10 +25,10 @@ def test_statement_in_the_document_is_canonical_and_its_challenge_matches() -> N
         ln for ln in DOC.splitlines() if ln.startswith('{"case_number"')
     )
     assert (
-        challenge_for(statement).hex() == "4424972a98288e403e003d5f6c3f0652774ab2b7cb4aafd246626523d97f3515"
+        challenge_for(statement).hex() == "549edb2af92da100002701c5eba1e9b168fbe0e388b3d30269d995802c52807b"
     )
     digest = hashlib.sha256(canonical(statement)).hexdigest()
-    assert digest == "11e6e7429fa8c6e1ae111c920765fd72ef368ab6bd5811590ae96b9acf52e594"
+    assert digest == "f6befeef44a02281fb618b1730c211a1642b240d9cbaf19690e3d9a02d1c7ff5"
     assert challenge_for(statement).hex() in DOC and digest in DOC
     changed = {**statement, "purpose": statement["purpose"] + "。"}
     assert challenge_for(changed) != challenge_for(statement)

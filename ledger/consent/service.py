@@ -155,12 +155,18 @@ class ConsentService:
 
     def session_options(self, holder_key: str) -> dict[str, Any]:
         with self._session() as session:
-            credentials = [p.credential_id for p in self._passkeys(session, holder_key)]
+            credentials = self._allowed(session, holder_key)
             challenge = self._new_challenge(session, "session", holder_key)
-        if not credentials:  # a stand-in, stable per holder: the answer does not tell who enrolled
+        return self.rp.assertion_options(challenge, credentials)
+
+    def _allowed(self, session: Session, holder_key: str) -> list[str]:
+        """The holder's credential ids, or a stand-in, stable per holder, when none is enrolled:
+        the answer does not tell who enrolled."""
+        credentials = [p.credential_id for p in self._passkeys(session, holder_key)]
+        if not credentials:
             decoy = hashlib.sha256(b"certledger/decoy\x00" + self.refs.ref(holder_key).encode()).digest()
             credentials = [b64url(decoy)]
-        return self.rp.assertion_options(challenge, credentials)
+        return credentials
 
     def open_session(self, credential: Any) -> str:
         """Verify a passkey assertion for a holder session; the holder key it proves."""
@@ -348,16 +354,15 @@ class ConsentService:
             raise Expired("request: expired; ask the window for a new QR code")
 
     def holder_view(self, token: str) -> dict[str, Any]:
-        """What the holder's consent page shows: who asks, for what, which fields, until when."""
+        """What the holder's consent page shows: who asks, for what, which fields, until when.
+        Nothing about the holder (which licences they hold, whether they enrolled): the window that
+        made the QR code holds the same token."""
         with self._session() as session:
             request = self._by_token(session, token)
             self._pending(request)
             case = session.get(ServiceCase, request.case_id)
             assert case is not None
             matter = get_matter(session, case.matter_code)
-            available = self._available(session, case.holder_key, [i["type_code"] for i in request.items])
-            enrolled = bool(self._passkeys(session, case.holder_key))
-            has_pin = session.get(HolderPin, case.holder_key) is not None
         return {
             "request": request.id,
             "window": case.window,
@@ -370,8 +375,8 @@ class ConsentService:
             "expires_at": as_utc(request.expires_at).isoformat(),
             "grant_minutes": self.settings.grant_minutes,
             "single_use": True,
-            "items": [{**i, "available": len(available.get(i["type_code"], []))} for i in request.items],
-            "methods": [m for m, ok in (("passkey", enrolled), ("pin", has_pin)) if ok],
+            "items": request.items,
+            "methods": ["passkey", "pin"],
         }
 
     def challenge(
@@ -394,7 +399,6 @@ class ConsentService:
                     raise Invalid(
                         f"sensitive_consent: {type_code} is sensitive personal information and needs separate consent"
                     )
-            available = self._available(session, case.holder_key, approve)
             statement = {
                 "format": STATEMENT_FORMAT,
                 "request": request.id,
@@ -412,7 +416,6 @@ class ConsentService:
                         "type_code": t,
                         "fields": requested[t]["fields"],
                         "sensitive": requested[t]["sensitive"],
-                        "licences": [lic.identifier for lic in available.get(t, [])],
                     }
                     for t in sorted(set(approve))
                 ],
@@ -423,11 +426,9 @@ class ConsentService:
             request.statement = canonical(statement).decode()
             request.challenge = challenge_for(statement)
             session.add(request)
-            credentials = [p.credential_id for p in self._passkeys(session, case.holder_key)]
-        return {
-            "statement": statement,
-            "publicKey": self.rp.assertion_options(request.challenge, credentials) if credentials else None,
-        }
+            credentials = self._allowed(session, case.holder_key)
+            challenge = bytes(request.challenge)
+        return {"statement": statement, "publicKey": self.rp.assertion_options(challenge, credentials)}
 
     def _check_code(self, session: Session, request: ConsentRequest, code: str) -> None:
         if hmac.compare_digest(str(code or ""), request.confirmation_code):
@@ -472,12 +473,19 @@ class ConsentService:
             else:
                 raise Invalid("credential: a passkey assertion or a pin is required")
             now = utcnow()
+            available = self._available(
+                session, case.holder_key, [i["type_code"] for i in statement["items"]]
+            )
+            granted = sorted(
+                (lic for group in available.values() for lic in group), key=lambda lic: lic.identifier
+            )
             receipt = sign(
                 {
                     "format": RECEIPT_FORMAT,
                     "statement": statement,
                     "statement_sha256": hashlib.sha256(canonical(statement)).hexdigest(),
                     "authentication": method,
+                    "granted": [lic.identifier for lic in granted],
                     "approved_at": now.isoformat(),
                     "grant_expires_at": (now + timedelta(minutes=self.settings.grant_minutes)).isoformat(),
                 },
@@ -491,9 +499,7 @@ class ConsentService:
             request.receipt, request.receipt_log_index = canonical(receipt).decode(), index
             session.add(request)
             expires = now + timedelta(minutes=self.settings.grant_minutes)
-            identifiers_ = [i for item in statement["items"] for i in item["licences"]]
-            licences = session.execute(select(Licence).where(Licence.identifier.in_(identifiers_))).scalars()
-            for licence in licences:
+            for licence in granted:
                 session.add(
                     LicenceGrant(
                         request_id=request.id,
@@ -508,8 +514,10 @@ class ConsentService:
 
     def _check_pin(self, session: Session, request: ConsentRequest, holder_key: str, pin: str) -> None:
         row = session.get(HolderPin, holder_key)
-        if row is None:
-            raise Invalid("pin: no PIN is set for you; use your passkey")
+        if row is None:  # the same answer as a wrong PIN: whether a PIN is set stays private
+            session.add(request)
+            session.commit()
+            raise Invalid("pin: wrong PIN")
         if row.failures >= PIN_ATTEMPTS:
             raise TooMany("pin: locked after too many wrong PINs; use your passkey")
         if not isinstance(pin, str) or not hmac.compare_digest(
