@@ -32,6 +32,14 @@ class TreeHead:
     root: bytes
 
 
+def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(LogHead.__table__).on_conflict_do_nothing(index_elements=["log"])
+
+
 def _edge_from_bytes(raw: bytes, size: int) -> list[tuple[int, bytes]]:
     """The right edge as (level, hash), largest subtree first: one per set bit of `size`."""
     levels = [bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]
@@ -74,9 +82,17 @@ class MerkleLog:
             select(LogHead).where(LogHead.log == self.name).with_for_update()
         ).scalar_one_or_none()
         if head is None:
-            head = LogHead(log=self.name, size=0, root=merkle.empty_root(), edge=b"")
-            session.add(head)
-            session.flush()
+            # The first append creates the head row. Insert-or-ignore, then lock it: a concurrent
+            # first append waits on the unique key and then finds the row (PostgreSQL locks nothing
+            # for a row that does not exist yet).
+            session.execute(
+                _insert_ignoring_duplicates(session).values(
+                    log=self.name, size=0, root=merkle.empty_root(), edge=b""
+                )
+            )
+            head = session.execute(
+                select(LogHead).where(LogHead.log == self.name).with_for_update()
+            ).scalar_one()
         size, edge = head.size, _edge_from_bytes(head.edge, head.size)
         now = utcnow()
         rows, nodes = [], []

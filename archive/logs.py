@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
@@ -39,6 +40,7 @@ class Logs:
         self.anchor = anchor
         self.operator = operator
         self._signers: dict[str, NoteSigner] = {}
+        self._publishing = threading.Lock()  # one checkpoint at a time: a second would not grow
 
     def log(self, name: str) -> MerkleLog:
         if name not in LOGS:
@@ -72,6 +74,10 @@ class Logs:
 
         Without `force`, only when `checkpoint_every` entries were added since the last one
         or it is older than `checkpoint_seconds`. Nothing when the log did not grow."""
+        with self._publishing:
+            return self._checkpoint(name, force=force)
+
+    def _checkpoint(self, name: str, *, force: bool) -> Published | None:
         head = self.log(name).head()
         last = self.latest_checkpoint(name)
         if head.size == 0 or (last is not None and head.size <= last.size):

@@ -218,3 +218,29 @@ def test_audit_since_a_checkpoint(logs):
     assert audit_log(logs, "archive", since=8).ok
     missing = audit_log(logs, "archive", since=7).findings
     assert any(f.kind == "consistency" and f.size == 7 for f in missing)
+
+
+def test_concurrent_first_appends_to_a_new_log_all_land(db_engine):
+    """On SQLite and PostgreSQL: eight writers race to create the log's head row."""
+    import threading
+
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def first_append(n: int) -> None:
+        barrier.wait()
+        try:
+            MerkleLog(db_engine, "fresh").append(f"entry {n}".encode())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=first_append, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    log = MerkleLog(db_engine, "fresh")
+    head = log.head()
+    assert head.size == 8
+    assert head.root == merkle.root([merkle.leaf_hash(log.entry(i)) for i in range(8)])
