@@ -6,6 +6,7 @@ are filled according to each type's schema. Nothing here is real personal data.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -128,10 +129,14 @@ class SampleMaker:
         return data
 
 
-def sample_pdf(title: str) -> bytes:
-    """A small, well-formed one-page PDF (stand-in for a licence file)."""
+def sample_pdf(title: str, size: int = 0) -> bytes:
+    """A small, well-formed one-page PDF (stand-in for a licence file). With `size`, about that
+    many bytes: random filler in a comment of the content stream, so every body differs."""
     text = title.encode("ascii", "replace")
     stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    if size:
+        filler = os.urandom(max(0, size - len(stream) - 700) // 2).hex().encode()
+        stream = b"% " + filler + b"\n" + stream
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -143,5 +143,4 @@ def make_env(settings: Settings, tmp: Path) -> ApiEnv:
 def _pdf() -> bytes:
     from ledger.sample import sample_pdf
 
-    pdf = sample_pdf("certledger api test licence")
-    return pdf + b"%" + b"0" * (10_000 - len(pdf)) + b"\n"  # about 10 KB
+    return sample_pdf("certledger api test licence", size=10_000)
