@@ -165,3 +165,16 @@ def test_the_service_publishes_access_log_checkpoints_on_its_timer(tmp_path: Pat
         assert published.size == 2 and published.anchored_block is not None
     finally:
         e.services.close()
+
+
+def test_openapi_documents_every_route_and_its_bearer_security(env: ApiEnv) -> None:
+    schema = env.http.get("/openapi.json").json()
+    paths = schema["paths"]
+    pull = paths["/api/requests/{request_id}/pull"]["post"]
+    assert pull["security"] == [{"HTTPBearer": []}] and pull["description"]
+    assert "security" not in paths["/api/consent/{token}"]["get"]  # the holder's page: the token is the key
+    documented = {(m.upper(), p) for p, ops in paths.items() for m in ops}
+    api_routes = {(m, p) for m, p in documented if p.startswith("/api/")}
+    assert len(api_routes) >= 25
+    for method, path in api_routes:
+        assert paths[path][method.lower()].get("summary"), (method, path)
