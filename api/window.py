@@ -7,8 +7,9 @@ from base64 import b64encode
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic_core import to_json
 
 from api.deps import limited, staff, state
 from api.models import CaseIn, PullIn, RequestIn
@@ -82,10 +83,24 @@ async def request_events(
         await asyncio.sleep(POLL_SECONDS)
 
 
-@router.post("/requests/{request_id}/pull")
-def pull(request_id: str, body: PullIn, request: Request, who: Staff = Depends(staff)) -> dict[str, Any]:
+@router.post(
+    "/requests/{request_id}/pull",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "`{use_copy, access_log_index, use_copy_sha256}`: the signed use copy "
+            "(docs/consent.md §4), its entry's index in the `access` log and the SHA-256 of its "
+            "canonical JSON",
+            "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+        }
+    },
+)
+def pull(request_id: str, body: PullIn, request: Request, who: Staff = Depends(staff)) -> Response:
     """The verified, stamped use copy of one consented licence: single use, before expiry."""
-    return state(request).consent.pull(who, request_id, body.type_code, body.identifier)
+    result = state(request).consent.pull(who, request_id, body.type_code, body.identifier)
+    # Serialised here, in the worker thread: returned as a dict, the ~25 KB answer would be
+    # validated against the return type in another thread-pool hop and then serialised.
+    return Response(content=to_json(result), media_type="application/json")
 
 
 @router.get("/window/notices")

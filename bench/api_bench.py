@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/api_bench.py [--pulls 3000] [--concurrency 12] [--database sqlite|postgres]
                                         [--chain embedded|hardhat] [--warmup 100] [--body-kb 10]
+                                        [--workers 1]
 
 Setup (not timed), in this process: a fresh data directory, the contracts deployed on the
 embedded chain, the real catalog loaded, one matter whose licence list names one person type,
@@ -19,7 +20,9 @@ and median one-second rate, latency percentiles, errors, server CPU per pull and
 
 With --database postgres a throw-away cluster is started by scripts/pg-start in a temporary
 run directory (on a free port) and stopped at the end; with --chain hardhat likewise a Hardhat
-node (scripts/node-start), which the server then reads the chain from.
+node (scripts/node-start), which the server then reads the chain from. --workers N serves with N
+processes (`certledger serve --workers`, which needs the chain on a node); server CPU then counts
+all of them.
 """
 
 from __future__ import annotations
@@ -211,13 +214,15 @@ def seed(settings: Any, count: int, body_bytes: int, work: Path, wanted: str | N
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def server(
+    env: dict[str, str], port: int, log_path: Path, workers: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
     import httpx
 
     cli = Path(sys.executable).parent / "certledger"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(cli), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env=env,
             cwd=env["CERTLEDGER_DATA_DIR"],  # no certledger.toml of the working tree
             stdout=log,
@@ -247,12 +252,14 @@ def server(env: dict[str, str], port: int, log_path: Path) -> Iterator[subproces
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc), or None."""
+    """User + system CPU time of a process and its live child processes (Linux /proc), or None."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
 # ----- preparation over HTTP -----
@@ -297,9 +304,11 @@ def prepare(base: str, token: str, origin: str, seeded: dict[str, Any], workers:
             },
             200,
         )
-        if challenge["statement"]["items"][0]["licences"] == []:
+        approved = post(
+            f"/api/consent/{token_}/approve", {"credential": passkey.get(challenge["publicKey"])}, 200
+        )
+        if not approved["receipt"]["granted"]:
             raise RuntimeError("the holder's licence is not available to the request")
-        post(f"/api/consent/{token_}/approve", {"credential": passkey.get(challenge["publicKey"])}, 200)
         return req["request"]
 
     local = threading.local()
@@ -446,7 +455,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         origin = RelyingParty(settings).origin
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        with server(env, port, work / "serve.log") as proc:
+        with server(env, port, work / "serve.log", args.workers) as proc:
             print(f"certledger serve on {base} (pid {proc.pid}); preparing {count} approved requests ...")
             start = time.perf_counter()
             try:
@@ -484,6 +493,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if result["errors"]:
                 print(f"server log:\n{_tail(work / 'serve.log')}")
     figures["concurrency (client threads)"] = args.concurrency
+    figures["server processes (--workers)"] = args.workers
     figures["pulls (timed)"] = result["pulls"]
     figures["duration (s)"] = round(result["elapsed_s"], 1)
     figures["throughput (pulls/s)"] = round(result["pulls_per_s"], 1)
@@ -534,12 +544,15 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--chain", choices=("embedded", "hardhat"), default="embedded")
     parser.add_argument("--body-kb", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (needs --chain hardhat)")
     parser.add_argument(
         "--matter", default=None, help="matter code (default: the first with one person type)"
     )
     parser.add_argument("--data-dir", default=None, help="data directory (default: a temporary one)")
     parser.add_argument("--load", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers > 1 and args.chain == "embedded":
+        parser.error("--workers > 1 needs --chain hardhat (the embedded chain belongs to one process)")
     if args.load is not None:
         load(args.load)
         return

@@ -19,17 +19,46 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="server processes. More than one needs the chain on a node (chain_url): the "
+            "embedded chain belongs to one process. Each worker keeps its own rate limiter (so "
+            "rate_limit_per_minute applies per worker), its own pull queue and its own "
+            "checkpoint timer.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs). Publishes log checkpoints on a timer."""
     import uvicorn
 
     from api.app import create_app
+    from ledger.errors import ConfigError
     from ledger.services import Services
 
-    with Services(get_settings()) as services:
+    settings = get_settings()
+    if workers > 1 and settings.embedded:
+        raise ConfigError(
+            f"--workers {workers}: the embedded chain belongs to one process; set chain_url "
+            "(a node) to run several workers, or serve with one"
+        )
+    with Services(settings) as services:
         services.contracts  # fail now, clearly, when nothing is deployed  # noqa: B018
-        app = create_app(services, checkpoint_timer=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        if workers == 1:
+            app = create_app(services, checkpoint_timer=True)
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+            return
+    # Several processes: each builds its own services and app (api.app.serve_app).
+    uvicorn.run(
+        "api.app:serve_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @handles_errors

