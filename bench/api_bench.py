@@ -113,32 +113,6 @@ def hardhat() -> Iterator[str]:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def licence_pdf(title: str, size: int) -> bytes:
-    """A well-formed one-page PDF of about `size` bytes: the filler is a comment in the content
-    stream, so the file stays valid and every body differs."""
-    text = title.encode("ascii", "replace")
-    base = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
-    filler = os.urandom(max(0, size - len(base) - 700) // 2).hex().encode()
-    stream = b"% " + filler + b"\n" + base
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.7\n"), []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
 def pick_matter(session: Any, wanted: str | None) -> tuple[str, Any]:
     """(matter code, SampleType): a matter whose licence list is one person type with an issuer."""
     from sqlalchemy import select
@@ -169,7 +143,7 @@ def seed(settings: Any, count: int, body_bytes: int, work: Path, wanted: str | N
     from ledger.chain.deploy import deploy
     from ledger.issuers import register_issuer
     from ledger.models import LicenceType
-    from ledger.sample import SampleMaker
+    from ledger.sample import SampleMaker, sample_pdf
     from ledger.services import Services
 
     services = Services(settings)
@@ -193,7 +167,7 @@ def seed(settings: Any, count: int, body_bytes: int, work: Path, wanted: str | N
                 holder["code"] = maker.citizen_id()
             seen.add(holder["code"])
             holders.append(holder)
-            (bodies / f"b{n}.pdf").write_bytes(licence_pdf(f"certledger bench licence {n}", body_bytes))
+            (bodies / f"b{n}.pdf").write_bytes(sample_pdf(f"certledger bench licence {n}", size=body_bytes))
             entries.append((n + 1, data))
         start = time.perf_counter()
         report = services.issuance().issue(entries, bodies)
