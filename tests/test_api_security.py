@@ -960,6 +960,8 @@ PUBLIC: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/api/holder/session/options"): ("/api/holder/session/options", {}),
     ("POST", "/api/holder/session"): ("/api/holder/session", {}),
     ("GET", "/c/{token}"): (f"/c/{'t' * 43}", None),
+    ("GET", "/me"): ("/me", None),
+    ("GET", "/static/holder.js"): ("/static/holder.js", None),
     ("GET", "/openapi.json"): ("/openapi.json", None),
     ("GET", "/docs"): ("/docs", None),
     ("GET", "/docs/oauth2-redirect"): ("/docs/oauth2-redirect", None),

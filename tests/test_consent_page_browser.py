@@ -234,6 +234,19 @@ def test_enrol_and_approve_with_a_passkey(live: LiveApi, phone: Phone) -> None:
         b64decode(credential_id)
     ).decode().rstrip("=")
 
+    # the holder's own records page: passkey sign-in, the use just made, a PIN set
+    page.goto(f"{live.base_url}/me")
+    page.select_option("#ct", HOLDER["code_type"])
+    page.fill("#cc", HOLDER["code"])
+    page.get_by_role("button", name="用通行密钥登录").click()
+    expect(page.locator(".use")).to_have_count(1)
+    expect(page.locator(".use")).to_contain_text(live.env.licences["person"])
+    expect(page.locator(".use")).to_contain_text(f"窗口 {WINDOW['window']}")
+    expect(page.locator(".state")).to_have_text(["approved"])
+    page.fill("#pin", "246810")
+    page.get_by_role("button", name="设置 PIN").click()
+    expect(page.locator("#msg")).to_have_text("PIN 已设置。")
+
 
 def test_unconfirmed_code_and_missing_sensitive_consent_approve_nothing(live: LiveApi, phone: Phone) -> None:
     page = phone.page
