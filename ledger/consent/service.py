@@ -11,35 +11,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import os
 import secrets
-import tempfile
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from archive.checkpoint import NoteSigner
 from ledger import identifiers
 from ledger.catalog.queries import get_matter
-from ledger.consent.errors import Conflict, Expired, Forbidden, Invalid, TooMany, Unknown
-from ledger.consent.passkeys import PasskeyError, RelyingParty
+from ledger.consent.accounts import HolderAccounts, _client_challenge
+from ledger.consent.base import Staff
+from ledger.consent.errors import Conflict, Expired, Forbidden, Invalid, Unknown
+from ledger.consent.handoff import CaseHandoff
+from ledger.consent.history import HolderHistory
 from ledger.consent.receipts import (
     RECEIPT_FORMAT,
     STATEMENT_FORMAT,
     USE_COPY_FORMAT,
-    HolderRefs,
     canonical,
     challenge_for,
-    key_id,
     sign,
 )
-from ledger.consent.soft_passkey import b64url
 from ledger.consent.use_copy import body_section, hidden_fields, stamp_text
 from ledger.errors import LedgerError
 from ledger.licences.bodies import Erased
@@ -47,179 +41,29 @@ from ledger.licences.issuance import holder_key as make_holder_key
 from ledger.licences.package import build_package
 from ledger.licences.verify import verify_licence
 from ledger.models import (
-    ActionState,
     Batch,
     ConsentRequest,
-    HolderPin,
     Licence,
     LicenceGrant,
-    LicenceState,
-    LicenceStatus,
     LicenceType,
     Matter,
     MatterLicence,
-    Passkey,
-    PasskeyChallenge,
     RequestState,
     ServiceCase,
-    StatusAction,
     as_utc,
     utcnow,
 )
 
-log = logging.getLogger("certledger.consent")
-
-PIN_ATTEMPTS = 5
 CODE_ATTEMPTS = 3
 MAX_PURPOSE = 200
-PULL_SLOTS = 2
 
 
-@dataclass(frozen=True)
-class Staff:
-    """Who acts at a window: from their bearer token."""
-
-    subject: str
-    window: str
-    department: str
+__all__ = ["ConsentService", "Staff"]
 
 
-class ConsentService:
-    def __init__(self, services: Any) -> None:  # ledger.services.Services
-        self.s = services
-        self.settings = services.settings
-        self.engine = services.engine
-        self.rp = RelyingParty(self.settings)
-        keys = self.settings.data_dir / "keys"
-        self.refs = HolderRefs(keys / "holder-ref.key")
-        self._key = NoteSigner.from_file("certledger-consent", keys / "consent-signing.pem").private_key
-        self.key_id = key_id(self._key)
-        # Checkpoints of `access` after an approval or a pull: one at a time (two at once would
-        # both anchor, and the second reverts as not increasing), and a remembered lower bound
-        # of the latest one (size, time) so that most calls need no query.
-        self._checkpointing = threading.Lock()
-        self._checkpointed: tuple[int, datetime] | None = None
-        # Pulls write one at a time per process. Every append updates the access log's one head
-        # row, so writers serialise anyway; waiting here instead of in SQLite's busy handler
-        # (which sleeps up to 100 ms between retries) keeps the latency tail short.
-        self._pull_writes = threading.Lock()
-        # At most PULL_SLOTS pulls run at once per process: a pull is mostly CPU under the GIL,
-        # so more threads at once only add switching (measured: ~1.5 ms of CPU per pull at 12
-        # concurrent requests); two keep one busy while the other waits on the database.
-        self._pull_slots = threading.BoundedSemaphore(PULL_SLOTS)
-
-    def _session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
-    @property
-    def public_key(self):  # type: ignore[no-untyped-def]
-        return self._key.public_key()
-
-    # ----- enrolment and holder sessions -----
-
-    def enrolment_options(self, holder_key: str) -> dict[str, Any]:
-        """Passkey registration options for a holder whose identity was checked."""
-        with self._session() as session:
-            existing = [p.credential_id for p in self._passkeys(session, holder_key)]
-            challenge = self._new_challenge(session, "enrol", holder_key)
-        ref = self.refs.ref(holder_key)  # keyed, unlike a plain hash of the ID number
-        user_id = hashlib.sha256(b"certledger/user\x00" + ref.encode()).digest()[:16]
-        return self.rp.registration_options(challenge, user_id, existing)
-
-    def enrol(self, credential: Any) -> str:
-        """Verify a registration and bind the passkey to the holder; the holder reference."""
-        challenge = _client_challenge(credential)
-        with self._session() as session, session.begin():
-            holder_key = self._take_challenge(session, challenge, "enrol")
-            try:
-                credential_id, public_key, count = self.rp.verify_registration(credential, challenge)
-            except PasskeyError as exc:
-                session.commit()  # the challenge stays spent
-                raise Invalid(str(exc)) from None
-            if session.get(Passkey, credential_id) is not None:
-                raise Conflict("credential: this passkey is already enrolled")
-            session.add(
-                Passkey(
-                    credential_id=credential_id,
-                    holder_key=holder_key,
-                    public_key=public_key,
-                    sign_count=count,
-                )
-            )
-        return self.refs.ref(holder_key)
-
-    def set_pin(self, holder_key: str, pin: str) -> None:
-        if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 12):
-            raise Invalid("pin: 6 to 12 digits")
-        salt = os.urandom(16)
-        with self._session() as session, session.begin():
-            row = session.get(HolderPin, holder_key) or HolderPin(
-                holder_key=holder_key, pin_hash=b"", salt=b""
-            )
-            row.pin_hash, row.salt, row.failures = _pin_hash(pin, salt), salt, 0
-            session.add(row)
-
-    def session_options(self, holder_key: str) -> dict[str, Any]:
-        with self._session() as session:
-            credentials = self._allowed(session, holder_key)
-            challenge = self._new_challenge(session, "session", holder_key)
-        return self.rp.assertion_options(challenge, credentials)
-
-    def _allowed(self, session: Session, holder_key: str) -> list[str]:
-        """The holder's credential ids, or a stand-in, stable per holder, when none is enrolled:
-        the answer does not tell who enrolled."""
-        credentials = [p.credential_id for p in self._passkeys(session, holder_key)]
-        if not credentials:
-            decoy = hashlib.sha256(b"certledger/decoy\x00" + self.refs.ref(holder_key).encode()).digest()
-            credentials = [b64url(decoy)]
-        return credentials
-
-    def open_session(self, credential: Any) -> str:
-        """Verify a passkey assertion for a holder session; the holder key it proves."""
-        challenge = _client_challenge(credential)
-        with self._session() as session, session.begin():
-            holder_key = self._take_challenge(session, challenge, "session")
-            try:
-                self._check_assertion(session, credential, challenge, holder_key)
-            except Invalid:
-                session.commit()  # the challenge stays spent
-                raise
-        return holder_key
-
-    def _new_challenge(self, session: Session, purpose: str, holder_key: str) -> bytes:
-        challenge = os.urandom(32)
-        expires = utcnow() + timedelta(minutes=self.settings.request_minutes)
-        session.add(
-            PasskeyChallenge(challenge=challenge, purpose=purpose, holder_key=holder_key, expires_at=expires)
-        )
-        session.commit()
-        return challenge
-
-    def _take_challenge(self, session: Session, challenge: bytes, purpose: str) -> str:
-        row = session.get(PasskeyChallenge, challenge)
-        if row is None or row.purpose != purpose:
-            raise Invalid("credential: unknown or already used challenge")
-        session.delete(row)  # single use, even when the credential then fails
-        session.flush()
-        if as_utc(row.expires_at) < utcnow():
-            raise Expired("credential: the challenge expired; start again")
-        return row.holder_key
-
-    def _passkeys(self, session: Session, holder_key: str) -> list[Passkey]:
-        return list(session.execute(select(Passkey).where(Passkey.holder_key == holder_key)).scalars())
-
-    def _check_assertion(
-        self, session: Session, credential: Any, challenge: bytes, holder_key: str
-    ) -> Passkey:
-        try:
-            passkey, count = self.rp.verify_assertion(
-                credential, challenge, self._passkeys(session, holder_key)
-            )
-        except PasskeyError as exc:
-            raise Invalid(str(exc)) from None
-        passkey.sign_count = count
-        session.add(passkey)
-        return passkey
+class ConsentService(HolderAccounts, HolderHistory, CaseHandoff):
+    """The whole service: holder accounts, history and hand-off are its parts (mixins over
+    ConsentBase); cases, requests, consent and pulls are here."""
 
     # ----- cases and requests (window staff) -----
 
@@ -518,25 +362,6 @@ class ConsentService:
         self._checkpoint_access(index + 1)
         return {"receipt": receipt, "access_log_index": index}
 
-    def _check_pin(self, session: Session, request: ConsentRequest, holder_key: str, pin: str) -> None:
-        row = session.get(HolderPin, holder_key)
-        if row is None:  # the same answer as a wrong PIN: whether a PIN is set stays private
-            session.add(request)
-            session.commit()
-            raise Invalid("pin: wrong PIN")
-        if row.failures >= PIN_ATTEMPTS:
-            raise TooMany("pin: locked after too many wrong PINs; use your passkey")
-        if not isinstance(pin, str) or not hmac.compare_digest(
-            _pin_hash(pin, bytes(row.salt)), bytes(row.pin_hash)
-        ):
-            row.failures += 1
-            session.add(row)
-            session.add(request)
-            session.commit()
-            raise Invalid("pin: wrong PIN")
-        row.failures = 0
-        session.add(row)
-
     def decline(self, token: str) -> None:
         with self._session() as session, session.begin():
             request = self._by_token(session, token, for_update=True)
@@ -670,287 +495,9 @@ class ConsentService:
         self._checkpoint_access(index + 1)
         return {"use_copy": use_copy, "access_log_index": index, "use_copy_sha256": digest}
 
-    # ----- holder history, withdrawal -----
-
-    def history(self, holder_key: str) -> dict[str, Any]:
-        """Every consent and every use of the holder's licences (who, when, matter, window, fields)."""
-        with self._session() as session:
-            rows = session.execute(
-                select(ConsentRequest, ServiceCase)
-                .join(ServiceCase, ServiceCase.id == ConsentRequest.case_id)
-                .where(ServiceCase.holder_key == holder_key)
-                .order_by(ConsentRequest.created_at.desc())
-            ).all()
-            uses = session.execute(
-                select(LicenceGrant, Licence.identifier, ServiceCase)
-                .join(Licence, Licence.id == LicenceGrant.licence_id)
-                .join(ConsentRequest, ConsentRequest.id == LicenceGrant.request_id)
-                .join(ServiceCase, ServiceCase.id == ConsentRequest.case_id)
-                .where(ServiceCase.holder_key == holder_key, LicenceGrant.used_at.is_not(None))
-                .order_by(LicenceGrant.used_at.desc())
-            ).all()
-        consents = []
-        for request, case in rows:
-            if request.state is RequestState.PENDING and as_utc(request.expires_at) < utcnow():
-                continue  # never answered: nothing was consented
-            consents.append(
-                {
-                    "request": request.id,
-                    "state": request.state.value,
-                    "matter": case.matter_code,
-                    "case_number": case.case_number,
-                    "window": case.window,
-                    "department": case.department,
-                    "staff": case.staff,
-                    "purpose": request.purpose,
-                    "decided_at": as_utc(request.decided_at).isoformat() if request.decided_at else None,
-                    "receipt_log_index": request.receipt_log_index,
-                    "types": [i["type_code"] for i in json.loads(request.statement or "{}").get("items", [])],
-                }
-            )
-        return {
-            "consents": consents,
-            "uses": [
-                {
-                    "licence": identifier,
-                    "type_code": grant.type_code,
-                    "at": as_utc(grant.used_at).isoformat(),
-                    "matter": case.matter_code,
-                    "case_number": case.case_number,
-                    "window": case.window,
-                    "department": case.department,
-                    "staff": case.staff,
-                    "fields": _disclosed(grant.use_copy),
-                    "access_log_index": grant.access_log_index,
-                }
-                for grant, identifier, case in uses
-            ],
-        }
-
-    def withdraw(self, holder_key: str, request_id: str) -> None:
-        """Withdraw an approved consent none of whose grants was used."""
-        with self._session() as session, session.begin():
-            request = session.get(ConsentRequest, request_id)
-            case = session.get(ServiceCase, request.case_id) if request else None
-            if request is None or case is None or case.holder_key != holder_key:
-                raise Unknown("request: none of your consents")
-            if request.state is not RequestState.APPROVED:
-                raise Conflict(f"request: {request.state.value}; only an approved consent can be withdrawn")
-            used = session.execute(
-                select(func.count()).where(
-                    LicenceGrant.request_id == request.id, LicenceGrant.used_at.is_not(None)
-                )
-            ).scalar_one()
-            if used:
-                raise Conflict("request: a licence was already pulled under this consent")
-            now = utcnow()
-            entry = {
-                "type": "withdrawal",
-                "request": request.id,
-                "receipt_log_index": request.receipt_log_index,
-                "holder_ref": case.holder_ref,
-                "at": now.isoformat(),
-            }
-            self.s.logs.log("access").append_many([canonical(entry)], session=session)
-            request.state = RequestState.WITHDRAWN
-            session.add(request)
-            session.execute(
-                update(LicenceGrant).where(LicenceGrant.request_id == request.id).values(expires_at=now)
-            )
-
-    # ----- revocation notices (windows) -----
-
-    def notices(self, staff: Staff, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-        """Status changes (revoked, suspended, ...) of licences this window pulled, in order.
-        Derived from the confirmed status actions, so changes made anywhere (CLI, API) reach it."""
-        with self._session() as session:
-            rows = session.execute(
-                select(StatusAction, Licence.identifier, LicenceGrant.request_id, LicenceGrant.used_at)
-                .join(Licence, Licence.id == StatusAction.licence_id)
-                .join(LicenceGrant, LicenceGrant.licence_id == StatusAction.licence_id)
-                .where(
-                    StatusAction.state == ActionState.DONE,
-                    StatusAction.id > after,
-                    LicenceGrant.window == staff.window,
-                    LicenceGrant.used_at.is_not(None),
-                )
-                .order_by(StatusAction.id)
-                .limit(limit)
-            ).all()
-        notices: dict[int, dict[str, Any]] = {}
-        for action, identifier, request_id, used_at in rows:  # one notice per change, however often pulled
-            notices.setdefault(
-                action.id,
-                {
-                    "id": action.id,
-                    "licence": identifier,
-                    "change": action.kind.value.lower(),
-                    "reason": action.reason,
-                    "block": action.block,
-                    "request": request_id,
-                    "pulled_at": as_utc(used_at).isoformat(),
-                },
-            )
-        return list(notices.values())
-
-    # ----- archive hand-off -----
-
-    def close_case(self, staff: Staff, case_id: str) -> dict[str, Any]:
-        """Close the case and archive it: use copies, consent receipts and access records."""
-        case = self.case_for(staff, case_id)
-        if case.closed_at is not None:
-            raise Conflict(f"case: already closed (archive {case.archive_no})")
-        with self._session() as session:
-            requests = list(
-                session.execute(
-                    select(ConsentRequest)
-                    .where(ConsentRequest.case_id == case.id, ConsentRequest.receipt.is_not(None))
-                    .order_by(ConsentRequest.created_at)
-                ).scalars()
-            )
-            grants = list(
-                session.execute(
-                    select(LicenceGrant)
-                    .where(
-                        LicenceGrant.request_id.in_([r.id for r in requests]),
-                        LicenceGrant.used_at.is_not(None),
-                    )
-                    .order_by(LicenceGrant.id)
-                ).scalars()
-            )
-            matter = get_matter(session, case.matter_code)
-        if not grants:
-            raise Conflict("case: nothing was pulled; there is nothing to archive")
-        now = utcnow()
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            files = []
-            for n, request in enumerate(requests):
-                (folder / f"consent-{n + 1}.json").write_text(request.receipt or "", "utf-8")
-                files.append(
-                    {"path": f"consent-{n + 1}.json", "title": "授权同意凭证", "kind": "consent_receipt"}
-                )
-            access = []
-            for n, grant in enumerate(grants):
-                (folder / f"use-copy-{n + 1}.json").write_text(grant.use_copy or "", "utf-8")
-                files.append(
-                    {
-                        "path": f"use-copy-{n + 1}.json",
-                        "title": f"证照加注件 {grant.type_code}",
-                        "kind": "licence_use_copy",
-                    }
-                )
-                log = self.s.logs.log("access")
-                access.append(
-                    {
-                        "index": grant.access_log_index,
-                        "entry": json.loads(log.entry(grant.access_log_index)),
-                    }
-                )
-            (folder / "access-records.json").write_text(
-                json.dumps(access, ensure_ascii=False, indent=1), "utf-8"
-            )
-            files.append({"path": "access-records.json", "title": "用证记录", "kind": "access_record"})
-            record = {
-                "matter_code": case.matter_code,
-                "matter_name": matter.name,
-                "case_number": case.case_number,
-                "window": case.window,
-                "staff": case.staff,
-                "department": case.department,
-                "holder_ref": case.holder_ref,
-                "opened_at": as_utc(case.opened_at).isoformat(),
-                "closed_at": now.isoformat(),
-                "files": files,
-            }
-            (folder / "case.json").write_text(json.dumps(record, ensure_ascii=False), "utf-8")
-            archived = self.s.archive.add(
-                folder,
-                fonds=self.settings.archive_fonds,
-                retention=self.settings.archive_retention.get(case.matter_code, "Y30"),
-                created_by=self.settings.archive_unit,
-                archivist=self.settings.archivist,
-            )
-        with self._session() as session, session.begin():
-            row = session.get(ServiceCase, case.id)
-            assert row is not None
-            row.closed_at, row.archive_no = now, archived.archive_no
-            session.add(row)
-        return {"case": case.id, "archive_no": archived.archive_no, "log_index": archived.log_index}
-
-    # ----- helpers -----
-
-    def _checkpoint_access(self, size: int) -> None:
-        """Publish a checkpoint of `access` when one is due, now that an entry making it `size`
-        long is committed. Best effort: the entry is already recorded (a pull's grant is used),
-        so a failure here (chain unreachable, ...) must not turn the answer into an error; the
-        service's checkpoint timer publishes it later.
-
-        The remembered checkpoint is never newer than the real latest one (checkpoints only
-        grow), so when it says nothing is due, nothing is."""
-        known = self._checkpointed
-        if (
-            known is not None
-            and size - known[0] < self.settings.checkpoint_every
-            and (utcnow() - known[1]).total_seconds() < self.settings.checkpoint_seconds
-        ):
-            return
-        with self._checkpointing:
-            try:
-                self.s.logs.checkpoint("access", force=False)
-                latest = self.s.logs.latest_checkpoint("access")
-            except Exception:  # logged; the timer retries
-                log.exception("checkpoint of the access log failed; the service timer retries it")
-                return
-            if latest is not None:
-                self._checkpointed = (latest.size, as_utc(latest.created_at))
-
-    def _available(
-        self, session: Session, holder_key: str, type_codes: list[str]
-    ) -> dict[str, list[Licence]]:
-        """The holder's anchored, active, latest-version licences of the given types."""
-        rows = session.execute(
-            select(Licence)
-            .where(
-                Licence.holder_key == holder_key,
-                Licence.type_code.in_(type_codes),
-                Licence.state == LicenceState.ANCHORED,
-                Licence.status == LicenceStatus.ACTIVE,
-            )
-            .order_by(Licence.lineage, Licence.version.desc())
-        ).scalars()
-        latest: dict[str, Licence] = {}
-        for licence in rows:
-            latest.setdefault(licence.lineage, licence)
-        out: dict[str, list[Licence]] = {}
-        for licence in latest.values():
-            out.setdefault(licence.type_code, []).append(licence)
-        return out
-
-
-def _disclosed(use_copy: str | None) -> list[str]:
-    """The field names a kept use copy disclosed."""
-    fields = json.loads(use_copy)["licence"]["fields"] if use_copy else {}
-    return sorted(name for name, f in fields.items() if "value" in f)
-
 
 def _token_hash(token: str) -> bytes:
     return hashlib.sha256(b"certledger/request-token\x00" + token.encode()).digest()
-
-
-def _pin_hash(pin: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-
-
-def _client_challenge(credential: Any) -> bytes:
-    """The challenge a credential's clientDataJSON answers (checked again by py_webauthn)."""
-    from ledger.consent.soft_passkey import unb64url
-
-    try:
-        client = json.loads(unb64url(credential["response"]["clientDataJSON"]))
-        return unb64url(client["challenge"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Invalid(f"credential: malformed clientDataJSON ({type(exc).__name__})") from None
 
 
 def _labels(t: LicenceType, fields: list[str]) -> dict[str, str]:
