@@ -179,3 +179,19 @@ def test_log_anchor_sizes_only_grow_and_history_is_readable(contracts):
         log_anchor.anchor_checkpoint(OPERATOR, code_hash("nope"), 1, b"\x01" * 32)
     with pytest.raises(ContractRevert, match="LogAnchorLogExists"):
         log_anchor.register_log(ADMIN, log, OPERATOR.address)
+
+
+@pytest.mark.hardhat
+def test_two_processes_with_one_key_do_not_lose_a_send(hardhat_url, tmp_path):
+    """Two clients (as two server workers) sending with one key: a nonce the other took first
+    is re-read and the send goes through."""
+    from ledger.settings import load_settings
+
+    settings = load_settings(data_dir=tmp_path / "data", chain_url=hardhat_url)
+    with ChainClient.from_settings(settings) as a, ChainClient.from_settings(settings) as b:
+        to = {"to": STRANGER.address, "value": 1}
+        first = a.wait(a.send(OPERATOR, to))  # a caches its next nonce, n + 1
+        b.wait(b.send(OPERATOR, to))  # b reads the node's count: n + 1, mined
+        third = a.wait(a.send(OPERATOR, to))  # a's cached n + 1 is taken: re-read, n + 2
+        nonce = a.w3.eth.get_transaction(first["transactionHash"])["nonce"]
+        assert a.w3.eth.get_transaction(third["transactionHash"])["nonce"] == nonce + 2

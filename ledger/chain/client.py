@@ -40,6 +40,7 @@ from ledger.settings import Settings
 # while the transaction runs in the next block: a history checkpoint keyed by block number is
 # then updated in place in the estimate but written to a fresh slot (~20k gas) when mined.
 GAS_MARGIN = 1.2
+NONCE_ATTEMPTS = 3  # a send whose nonce another process took re-reads the count and retries
 GAS_HEADROOM = 25_000
 FEE_CACHE_SECONDS = 2.0
 PRIORITY_FEE_WEI = 10**9
@@ -203,15 +204,22 @@ class ChainClient:
             gas = self.estimate_gas(tx)
         fees = self.fee_fields()
         manager = self.nonces(signer.address)
-        with manager.reserve() as nonce:
-            payload = {**tx, **fees, "gas": gas, "nonce": nonce, "chainId": self.chain_id}
-            payload.pop("from")
-            raw = signer.sign_transaction(payload).raw_transaction
+        for attempt in range(NONCE_ATTEMPTS):
             try:
-                return bytes(self.w3.eth.send_raw_transaction(raw))
-            except Exception as exc:
-                self._fees = None  # a fee rejection must not repeat
-                raise self._translate(exc) from None
+                with manager.reserve() as nonce:
+                    payload = {**tx, **fees, "gas": gas, "nonce": nonce, "chainId": self.chain_id}
+                    payload.pop("from")
+                    raw = signer.sign_transaction(payload).raw_transaction
+                    try:
+                        return bytes(self.w3.eth.send_raw_transaction(raw))
+                    except Exception as exc:
+                        self._fees = None  # a fee rejection must not repeat
+                        if attempt + 1 < NONCE_ATTEMPTS and _nonce_taken(exc):
+                            raise _NonceTaken from None  # the reservation re-reads the node's count
+                        raise self._translate(exc) from None
+            except _NonceTaken:
+                continue
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def send_many(
         self, signer: LocalAccount, txs: Sequence[dict[str, Any]], *, gas: int | None = None
@@ -318,6 +326,26 @@ class ChainClient:
         if isinstance(exc, Web3RPCError):
             return ChainError(f"{self.description} refused: {exc.message or exc}")
         return ChainError(f"{type(exc).__name__}: {exc}")
+
+
+class _NonceTaken(Exception):
+    """Another sender with the same key (another server process) used this nonce first."""
+
+
+# What nodes answer when another transaction already holds the nonce (Hardhat/geth, Besu). Not
+# "already known": that is this very transaction, and sending it again under a new nonce would
+# repeat the action.
+NONCE_TAKEN = (
+    "nonce too low",
+    "nonce_too_low",
+    "replacement transaction underpriced",
+    "replacement_underpriced",
+)
+
+
+def _nonce_taken(exc: Exception) -> bool:
+    text = str(getattr(exc, "message", None) or exc).lower()
+    return any(marker in text for marker in NONCE_TAKEN)
 
 
 @dataclass(frozen=True)
