@@ -78,6 +78,11 @@ class MerkleLog:
             return self._append(own, entries)
 
     def _append(self, session: Session, entries: Sequence[bytes]) -> list[int]:
+        if session.get_bind().dialect.name == "sqlite":
+            # pysqlite opens the transaction only at the first write, and SQLite ignores FOR
+            # UPDATE: a no-op write first takes the write lock, so the head read below is the
+            # latest and no other writer can move it before this transaction commits.
+            session.execute(update(LogHead).where(LogHead.log == self.name).values(size=LogHead.size))
         head = session.execute(
             select(LogHead).where(LogHead.log == self.name).with_for_update()
         ).scalar_one_or_none()

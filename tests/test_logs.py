@@ -244,3 +244,30 @@ def test_concurrent_first_appends_to_a_new_log_all_land(db_engine):
     head = log.head()
     assert head.size == 8
     assert head.root == merkle.root([merkle.leaf_hash(log.entry(i)) for i in range(8)])
+
+
+def test_concurrent_appends_from_many_threads_all_land(db_engine):
+    """On SQLite and PostgreSQL: writers with their own transactions never read a stale head."""
+    import threading
+
+    MerkleLog(db_engine, "busy").append(b"first")
+    barrier = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def appends(n: int) -> None:
+        barrier.wait()
+        for k in range(15):
+            try:
+                MerkleLog(db_engine, "busy").append(f"entry {n}.{k}".encode())
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=appends, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    log = MerkleLog(db_engine, "busy")
+    assert log.head().size == 91
+    assert log.head().root == merkle.root([merkle.leaf_hash(log.entry(i)) for i in range(91)])
