@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import RateLimiter, Tokens
-from ledger.consent.errors import ConsentError
 from ledger.consent.identity import DevelopmentIdentityCheck, IdentityCheck
 from ledger.consent.service import ConsentService
 from ledger.errors import ChainError, ConfigError, LedgerError, NotFound, StorageError, VerificationError
@@ -36,8 +35,9 @@ class AppState:
 
 
 def status_of(exc: LedgerError) -> int:
-    if isinstance(exc, ConsentError) or hasattr(exc, "status"):
-        return int(exc.status)  # type: ignore[attr-defined]
+    status = getattr(exc, "status", None)  # ConsentError and Unauthorised carry theirs
+    if status is not None:
+        return int(status)
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, VerificationError):

@@ -220,54 +220,43 @@ def test_audit_since_a_checkpoint(logs):
     assert any(f.kind == "consistency" and f.size == 7 for f in missing)
 
 
-def test_concurrent_first_appends_to_a_new_log_all_land(db_engine):
-    """On SQLite and PostgreSQL: eight writers race to create the log's head row."""
+def _race(engine, name: str, writers: int, appends: int) -> list[BaseException]:
+    """`writers` threads start together, each appending `appends` entries in its own transactions."""
     import threading
 
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(writers)
     failures: list[BaseException] = []
 
-    def first_append(n: int) -> None:
+    def write(n: int) -> None:
         barrier.wait()
-        try:
-            MerkleLog(db_engine, "fresh").append(f"entry {n}".encode())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
+        for k in range(appends):
+            try:
+                MerkleLog(engine, name).append(f"entry {n}.{k}".encode())
+            except BaseException as exc:  # noqa: BLE001 - reported by the caller
+                failures.append(exc)
 
-    threads = [threading.Thread(target=first_append, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert failures == []
-    log = MerkleLog(db_engine, "fresh")
-    head = log.head()
-    assert head.size == 8
-    assert head.root == merkle.root([merkle.leaf_hash(log.entry(i)) for i in range(8)])
+    return failures
+
+
+def _intact(engine, name: str, size: int) -> None:
+    log = MerkleLog(engine, name)
+    assert log.head().size == size
+    assert log.head().root == merkle.root([merkle.leaf_hash(log.entry(i)) for i in range(size)])
+
+
+def test_concurrent_first_appends_to_a_new_log_all_land(db_engine):
+    """On SQLite and PostgreSQL: eight writers race to create the log's head row."""
+    assert _race(db_engine, "fresh", writers=8, appends=1) == []
+    _intact(db_engine, "fresh", 8)
 
 
 def test_concurrent_appends_from_many_threads_all_land(db_engine):
     """On SQLite and PostgreSQL: writers with their own transactions never read a stale head."""
-    import threading
-
     MerkleLog(db_engine, "busy").append(b"first")
-    barrier = threading.Barrier(6)
-    failures: list[BaseException] = []
-
-    def appends(n: int) -> None:
-        barrier.wait()
-        for k in range(15):
-            try:
-                MerkleLog(db_engine, "busy").append(f"entry {n}.{k}".encode())
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                failures.append(exc)
-
-    threads = [threading.Thread(target=appends, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
-    log = MerkleLog(db_engine, "busy")
-    assert log.head().size == 91
-    assert log.head().root == merkle.root([merkle.leaf_hash(log.entry(i)) for i in range(91)])
+    assert _race(db_engine, "busy", writers=6, appends=15) == []
+    _intact(db_engine, "busy", 91)

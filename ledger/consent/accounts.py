@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from ledger.consent.base import ConsentBase
 from ledger.consent.errors import Conflict, Expired, Invalid, TooMany
 from ledger.consent.passkeys import PasskeyError
-from ledger.consent.soft_passkey import b64url
 from ledger.models import (
     ConsentRequest,
     HolderPin,
@@ -86,7 +86,7 @@ class HolderAccounts(ConsentBase):
         credentials = [p.credential_id for p in self._passkeys(session, holder_key)]
         if not credentials:
             decoy = hashlib.sha256(b"certledger/decoy\x00" + self.refs.ref(holder_key).encode()).digest()
-            credentials = [b64url(decoy)]
+            credentials = [bytes_to_base64url(decoy)]
         return credentials
 
     def open_session(self, credential: Any) -> str:
@@ -162,10 +162,8 @@ def _pin_hash(pin: str, salt: bytes) -> bytes:
 
 def _client_challenge(credential: Any) -> bytes:
     """The challenge a credential's clientDataJSON answers (checked again by py_webauthn)."""
-    from ledger.consent.soft_passkey import unb64url
-
     try:
-        client = json.loads(unb64url(credential["response"]["clientDataJSON"]))
-        return unb64url(client["challenge"])
+        client = json.loads(base64url_to_bytes(credential["response"]["clientDataJSON"]))
+        return base64url_to_bytes(client["challenge"])
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(f"credential: malformed clientDataJSON ({type(exc).__name__})") from None

@@ -51,10 +51,9 @@ class ConsentBase:
         self.refs = HolderRefs(keys / "holder-ref.key")
         self._key = NoteSigner.from_file("certledger-consent", keys / "consent-signing.pem").private_key
         self.key_id = key_id(self._key)
-        # Checkpoints of `access` after an approval or a pull: one at a time (two at once would
-        # both anchor, and the second reverts as not increasing), and a remembered lower bound
-        # of the latest one (size, time) so that most calls need no query.
-        self._checkpointing = threading.Lock()
+        # A remembered lower bound of the latest `access` checkpoint (size, time), so that most
+        # approvals and pulls need no query to know none is due. (`Logs.checkpoint` itself
+        # publishes one at a time.)
         self._checkpointed: tuple[int, datetime] | None = None
         # Pulls write one at a time per process. Every append updates the access log's one head
         # row, so writers serialise anyway; waiting here instead of in SQLite's busy handler
@@ -87,15 +86,14 @@ class ConsentBase:
             and (utcnow() - known[1]).total_seconds() < self.settings.checkpoint_seconds
         ):
             return
-        with self._checkpointing:
-            try:
-                self.s.logs.checkpoint("access", force=False)
-                latest = self.s.logs.latest_checkpoint("access")
-            except Exception:  # logged; the timer retries
-                log.exception("checkpoint of the access log failed; the service timer retries it")
-                return
-            if latest is not None:
-                self._checkpointed = (latest.size, as_utc(latest.created_at))
+        try:
+            self.s.logs.checkpoint("access", force=False)
+            latest = self.s.logs.latest_checkpoint("access")
+        except Exception:  # logged; the timer retries
+            log.exception("checkpoint of the access log failed; the service timer retries it")
+            return
+        if latest is not None:
+            self._checkpointed = (latest.size, as_utc(latest.created_at))
 
     def _available(
         self, session: Session, holder_key: str, type_codes: list[str]

@@ -14,6 +14,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -22,7 +23,6 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from ledger.consent.soft_passkey import b64url, unb64url
 from ledger.errors import LedgerError
 from ledger.models import Passkey
 from ledger.settings import Settings
@@ -53,7 +53,7 @@ class RelyingParty:
                 resident_key=ResidentKeyRequirement.PREFERRED,
                 user_verification=UserVerificationRequirement.REQUIRED,
             ),
-            exclude_credentials=[PublicKeyCredentialDescriptor(id=unb64url(c)) for c in existing],
+            exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in existing],
         )
         return json.loads(options_to_json(options))
 
@@ -71,14 +71,14 @@ class RelyingParty:
             raise PasskeyError(
                 f"credential: the passkey registration does not verify ({_short(exc)})"
             ) from None
-        return b64url(verified.credential_id), verified.credential_public_key, verified.sign_count
+        return bytes_to_base64url(verified.credential_id), verified.credential_public_key, verified.sign_count
 
     def assertion_options(self, challenge: bytes, credentials: list[str]) -> dict[str, Any]:
         options = generate_authentication_options(
             rp_id=self.rp_id,
             challenge=challenge,
             timeout=TIMEOUT_MS,
-            allow_credentials=[PublicKeyCredentialDescriptor(id=unb64url(c)) for c in credentials],
+            allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in credentials],
             user_verification=UserVerificationRequirement.REQUIRED,
         )
         return json.loads(options_to_json(options))

@@ -10,22 +10,17 @@ import hashlib
 import json
 import os
 import struct
-from base64 import urlsafe_b64decode, urlsafe_b64encode
 from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 FLAG_UP, FLAG_UV, FLAG_AT = 0x01, 0x04, 0x40
 
 
-def b64url(data: bytes) -> str:
-    return urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64url(text: str) -> bytes:
-    return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+b64url, unb64url = bytes_to_base64url, base64url_to_bytes  # WebAuthn's unpadded base64url
 
 
 class SoftPasskey:
