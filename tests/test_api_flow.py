@@ -178,3 +178,41 @@ def test_openapi_documents_every_route_and_its_bearer_security(env: ApiEnv) -> N
     assert len(api_routes) >= 25
     for method, path in api_routes:
         assert paths[path][method.lower()].get("summary"), (method, path)
+
+
+def test_closing_again_after_an_interrupted_close_archives_once(tmp_path: Path) -> None:
+    """Archived, then the process died before the case was marked closed: closing again
+    finishes the close with the same package instead of archiving the case twice."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from ledger.models import ArchiveRecord, ServiceCase
+
+    e = make_env(load_settings(data_dir=tmp_path / "data"), tmp_path)
+    try:
+        e.enrol(HOLDER)
+        req = e.open_request()
+        e.consent(req)
+        pulled = e.http.post(
+            f"/api/requests/{req['request']}/pull", json={"type_code": TYPE_PERSON}, headers=e.auth("window")
+        )
+        assert pulled.status_code == 200, pulled.text
+        first = e.http.post(f"/api/cases/{req['case']}/close", headers=e.auth("window")).json()
+        with Session(e.services.engine) as session:  # the crash: the case row was never updated
+            case = session.get(ServiceCase, req["case"])
+            case.closed_at, case.archive_no = None, None
+            session.add(case)
+            session.commit()
+        again = e.http.post(f"/api/cases/{req['case']}/close", headers=e.auth("window"))
+        assert again.status_code == 200, again.text
+        assert again.json()["archive_no"] == first["archive_no"]
+        with Session(e.services.engine) as session:
+            number = session.get(ServiceCase, req["case"]).case_number
+            count = session.execute(
+                select(func.count()).where(ArchiveRecord.case_number == number)
+            ).scalar_one()
+        assert count == 1
+        third = e.http.post(f"/api/cases/{req['case']}/close", headers=e.auth("window"))
+        assert third.status_code == 409
+    finally:
+        e.services.close()

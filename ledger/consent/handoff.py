@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ledger.catalog.queries import get_matter
 from ledger.consent.base import ConsentBase, Staff
 from ledger.consent.errors import Conflict
 from ledger.models import (
+    ArchiveRecord,
     ConsentRequest,
     LicenceGrant,
     ServiceCase,
@@ -29,6 +31,12 @@ class CaseHandoff(ConsentBase):
         case = self.case_for(staff, case_id)
         if case.closed_at is not None:
             raise Conflict(f"case: already closed (archive {case.archive_no})")
+        with self._session() as session:
+            done = session.execute(
+                select(ArchiveRecord).where(ArchiveRecord.case_number == case.case_number)
+            ).scalar_one_or_none()
+        if done is not None:  # archived, then interrupted before the case was marked: finish that
+            return self._mark_closed(case, done, as_utc(done.created_at))
         with self._session() as session:
             requests = list(
                 session.execute(
@@ -100,9 +108,12 @@ class CaseHandoff(ConsentBase):
                 created_by=self.settings.archive_unit,
                 archivist=self.settings.archivist,
             )
+        return self._mark_closed(case, archived, now)
+
+    def _mark_closed(self, case: ServiceCase, archived: ArchiveRecord, when: datetime) -> dict[str, Any]:
         with self._session() as session, session.begin():
             row = session.get(ServiceCase, case.id)
             assert row is not None
-            row.closed_at, row.archive_no = now, archived.archive_no
+            row.closed_at, row.archive_no = when, archived.archive_no
             session.add(row)
         return {"case": case.id, "archive_no": archived.archive_no, "log_index": archived.log_index}
